@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/* Interactive mode: the only module that knows readline. */
+#ifndef SMTPSH_CLI_H
+#define SMTPSH_CLI_H
+
+#include <stdbool.h>
+
+#include "shell.h"
+
+struct cli_opts {
+	bool color;
+	const char *history_path;   /* NULL: no history file */
+};
+
+/* Run the REPL until /quit or Ctrl-D; connects to target first when given.
+ * Returns the process exit code. */
+int cli_run(const struct shell_opts *sopts, const struct cli_opts *copts, const struct target *target);
+
+/* $XDG_STATE_HOME/smtpsh/history (or ~/.local/state/...); caller frees; NULL if no home. */
+char *cli_history_path_dup(void);
+
+#endif

@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: MIT */
+/* Advisory SMTP state machine and EHLO capabilities. */
+#include "session.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "codes.h"
+#include "util.h"
+
+static const char *const phase_names[] = {
+	[SESSION_CLOSED] = "closed",
+	[SESSION_GREETING] = "greeting",
+	[SESSION_CONNECTED] = "connected",
+	[SESSION_READY] = "ready",
+	[SESSION_MAIL] = "mail",
+	[SESSION_RCPT] = "rcpt",
+	[SESSION_DATA] = "data",
+	[SESSION_QUITTING] = "quitting",
+};
+
+const char *session_phase_name(enum session_phase p)
+{
+	if ((size_t)p < sizeof(phase_names) / sizeof(phase_names[0]) && phase_names[p])
+		return phase_names[p];
+	return "?";
+}
+
+static void caps_clear(struct session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->ncaps; i++) {
+		free(s->caps[i].keyword);
+		free(s->caps[i].params);
+	}
+	free(s->caps);
+	s->caps = NULL;
+	s->ncaps = 0;
+	s->caps_valid = false;
+	s->caps_stale = false;
+}
+
+static void pending_clear(struct session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->npending; i++)
+		free(s->pending[i]);
+	s->npending = 0;
+}
+
+void session_init(struct session *s, bool lmtp)
+{
+	memset(s, 0, sizeof(*s));
+	s->lmtp = lmtp;
+}
+
+void session_finish(struct session *s)
+{
+	if (!s)
+		return;
+	caps_clear(s);
+	pending_clear(s);
+	free(s->greeting_domain);
+	free(s->ehlo_domain);
+	memset(s, 0, sizeof(*s));
+}
+
+static void pending_push(struct session *s, const char *verb)
+{
+	if (s->npending >= SESSION_MAX_PENDING)
+		return;
+	s->pending[s->npending++] = xstrdup(verb);
+}
+
+void session_connected(struct session *s)
+{
+	bool lmtp = s->lmtp;
+
+	session_finish(s);
+	session_init(s, lmtp);
+	s->phase = SESSION_GREETING;
+	pending_push(s, "GREETING");
+}
+
+void session_closed(struct session *s)
+{
+	pending_clear(s);
+	s->phase = SESSION_CLOSED;
+	s->tls = false;
+}
+
+const struct session_cap *session_cap_find(const struct session *s, const char *keyword)
+{
+	size_t i;
+
+	for (i = 0; i < s->ncaps; i++)
+		if (strcasecmp(s->caps[i].keyword, keyword) == 0)
+			return &s->caps[i];
+	return NULL;
+}
+
+bool session_has_cap(const struct session *s, const char *keyword)
+{
+	return session_cap_find(s, keyword) != NULL;
+}
+
+void session_tls_started(struct session *s)
+{
+	s->tls = true;
+	if (s->caps_valid)
+		s->caps_stale = true;
+	s->phase = SESSION_CONNECTED;
+	s->authenticated = false;
+}
+
+/* The EHLO keyword that adds verb (from the codes table), or NULL if it is a base verb. */
+static const char *keyword_for_verb(const char *verb)
+{
+	size_t i, n = codes_ehlo_count();
+
+	for (i = 0; i < n; i++) {
+		const struct code_ehlo *k = codes_ehlo_at(i);
+		const char *v = k->verbs;
+		size_t vl = strlen(verb);
+
+		if (!v || strcasecmp(k->keyword, verb) == 0)
+			continue;
+		while (v && *v) {
+			while (*v == ' ')
+				v++;
+			if (strncasecmp(v, verb, vl) == 0 && (v[vl] == ' ' || v[vl] == '\0'))
+				return k->keyword;
+			v = strchr(v, ' ');
+		}
+	}
+	return NULL;
+}
+
+/* Verbs that only exist with an extension of the same name. */
+static bool verb_is_extension_keyword(const char *verb)
+{
+	static const char *const ext[] = { "STARTTLS", "AUTH", "ETRN", "ATRN", "BURL",
+		"XCLIENT", "XFORWARD" };
+	size_t i;
+
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
+		if (strcmp(verb, ext[i]) == 0)
+			return true;
+	return false;
+}
+
+bool session_check_line(const struct session *s, const char *line, char *warn, size_t warnlen)
+{
+	char verb[32];
+	const char *kw;
+
+	str_first_word_upper(line, verb, sizeof(verb));
+	warn[0] = '\0';
+	if (s->phase == SESSION_GREETING) {
+		snprintf(warn, warnlen, "sending before the server's greeting (early talkers are often rejected)");
+		return true;
+	}
+	if (strcmp(verb, "EHLO") == 0 && s->lmtp)
+		snprintf(warn, warnlen, "this is an LMTP server: it expects LHLO, not EHLO");
+	else if (strcmp(verb, "LHLO") == 0 && !s->lmtp)
+		snprintf(warn, warnlen, "LHLO is the LMTP greeting; SMTP servers expect EHLO");
+	else if (strcmp(verb, "MAIL") == 0 && s->phase == SESSION_CONNECTED)
+		snprintf(warn, warnlen, "MAIL before EHLO/HELO");
+	else if (strcmp(verb, "MAIL") == 0 && (s->phase == SESSION_MAIL || s->phase == SESSION_RCPT))
+		snprintf(warn, warnlen, "MAIL inside a transaction (RSET first; servers answer 503)");
+	else if (strcmp(verb, "RCPT") == 0 && s->phase != SESSION_MAIL && s->phase != SESSION_RCPT)
+		snprintf(warn, warnlen, "RCPT before MAIL");
+	else if ((strcmp(verb, "DATA") == 0 || strcmp(verb, "BDAT") == 0) && s->phase == SESSION_MAIL)
+		snprintf(warn, warnlen, "%s before any recipient was accepted", verb);
+	else if ((strcmp(verb, "DATA") == 0 || strcmp(verb, "BDAT") == 0) && s->phase != SESSION_RCPT)
+		snprintf(warn, warnlen, "%s before MAIL and RCPT", verb);
+	else if (strcmp(verb, "STARTTLS") == 0 && s->tls)
+		snprintf(warn, warnlen, "STARTTLS inside TLS (RFC 3207 forbids it)");
+	else if (strcmp(verb, "AUTH") == 0 && s->authenticated)
+		snprintf(warn, warnlen, "already authenticated (servers answer 503)");
+	if (warn[0])
+		return true;
+	if (!s->caps_valid || s->helo_only)
+		return false;
+	kw = verb_is_extension_keyword(verb) ? verb : keyword_for_verb(verb);
+	if (kw && !session_has_cap(s, kw)) {
+		if (strcmp(kw, verb) == 0)
+			snprintf(warn, warnlen, "%s not advertised in EHLO", verb);
+		else
+			snprintf(warn, warnlen, "%s needs %s, which EHLO did not advertise", verb, kw);
+		return true;
+	}
+	if (strcmp(verb, "AUTH") == 0 && !s->tls) {
+		char mech[32];
+		const char *p = line;
+
+		while (*p == ' ')
+			p++;
+		p += 4;
+		str_first_word_upper(p, mech, sizeof(mech));
+		if (strcmp(mech, "PLAIN") == 0 || strcmp(mech, "LOGIN") == 0) {
+			snprintf(warn, warnlen, "AUTH %s over a plaintext connection sends the password in the clear", mech);
+			return true;
+		}
+	}
+	return false;
+}
+
+int session_line_sent(struct session *s, const char *line)
+{
+	char verb[32];
+	int n, i;
+
+	if (s->phase == SESSION_DATA) {
+		if (strcmp(line, ".") != 0)
+			return 0;
+		/* LMTP answers the end of data once per accepted recipient (RFC 2033 4.2). */
+		n = s->lmtp && s->rcpts_accepted > 0 ? (int)s->rcpts_accepted : 1;
+		for (i = 0; i < n; i++)
+			pending_push(s, "DATA-END");
+		s->phase = SESSION_READY;
+		s->rcpts_accepted = 0;
+		return n;
+	}
+	str_first_word_upper(line, verb, sizeof(verb));
+	pending_push(s, verb[0] ? verb : "(empty)");
+	return 1;
+}
+
+static char *dup_first_word(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n] && s[n] != ' ' && s[n] != '\t')
+		n++;
+	return xstrndup(s, n);
+}
+
+void session_parse_ehlo(struct session *s, const struct reply *r)
+{
+	size_t i;
+
+	caps_clear(s);
+	free(s->ehlo_domain);
+	s->ehlo_domain = NULL;
+	if (r->nlines > 0)
+		s->ehlo_domain = dup_first_word(reply_line_text(&r->lines[0]));
+	for (i = 1; i < r->nlines; i++) {
+		const char *t = reply_line_text(&r->lines[i]);
+		const char *sp;
+		char *kw;
+		size_t k;
+
+		while (*t == ' ')
+			t++;
+		if (!*t)
+			continue;
+		sp = t;
+		while (*sp && *sp != ' ')
+			sp++;
+		kw = xstrndup(t, (size_t)(sp - t));
+		for (k = 0; kw[k]; k++)
+			kw[k] = (char)toupper((unsigned char)kw[k]);
+		while (*sp == ' ')
+			sp++;
+		/* Old Outlook-compatible "AUTH=LOGIN PLAIN": same meaning as AUTH. */
+		if (strncmp(kw, "AUTH=", 5) == 0) {
+			char *params = xasprintf("%s%s%s", kw + 5, *sp ? " " : "", sp);
+
+			free(kw);
+			if (session_has_cap(s, "AUTH")) {
+				free(params);
+				continue;
+			}
+			kw = xstrdup("AUTH");
+			s->caps = xrealloc(s->caps, sizeof(*s->caps) * (s->ncaps + 1));
+			s->caps[s->ncaps].keyword = kw;
+			s->caps[s->ncaps].params = params;
+			s->ncaps++;
+			continue;
+		}
+		s->caps = xrealloc(s->caps, sizeof(*s->caps) * (s->ncaps + 1));
+		s->caps[s->ncaps].keyword = kw;
+		s->caps[s->ncaps].params = xstrdup(sp);
+		s->ncaps++;
+	}
+	s->caps_valid = true;
+	s->caps_stale = false;
+	s->helo_only = false;
+}
+
+const char *session_reply(struct session *s, const struct reply *r)
+{
+	char verb[16] = "";
+	int code = r->code;
+	size_t i;
+
+	if (s->npending > 0) {
+		snprintf(verb, sizeof(verb), "%s", s->pending[0]);
+		free(s->pending[0]);
+		for (i = 1; i < s->npending; i++)
+			s->pending[i - 1] = s->pending[i];
+		s->npending--;
+	}
+	snprintf(s->last_verb, sizeof(s->last_verb), "%s", verb);
+	if (code == 421) {
+		s->phase = SESSION_QUITTING;
+		return s->last_verb;
+	}
+	if (strcmp(verb, "GREETING") == 0) {
+		if (code == 220) {
+			s->phase = SESSION_CONNECTED;
+			free(s->greeting_domain);
+			s->greeting_domain = r->nlines ? dup_first_word(reply_line_text(&r->lines[0])) : NULL;
+		}
+	} else if (strcmp(verb, "EHLO") == 0 || strcmp(verb, "LHLO") == 0) {
+		if (code == 250) {
+			session_parse_ehlo(s, r);
+			s->phase = SESSION_READY;
+			s->rcpts_accepted = 0;
+		}
+	} else if (strcmp(verb, "HELO") == 0) {
+		if (code == 250) {
+			caps_clear(s);
+			s->helo_only = true;
+			s->phase = SESSION_READY;
+			s->rcpts_accepted = 0;
+		}
+	} else if (strcmp(verb, "MAIL") == 0) {
+		if (code == 250) {
+			s->phase = SESSION_MAIL;
+			s->rcpts_accepted = 0;
+		}
+	} else if (strcmp(verb, "RCPT") == 0) {
+		if (code >= 250 && code <= 252) {
+			s->phase = SESSION_RCPT;
+			s->rcpts_accepted++;
+		}
+	} else if (strcmp(verb, "DATA") == 0) {
+		if (code == 354)
+			s->phase = SESSION_DATA;
+	} else if (strcmp(verb, "RSET") == 0) {
+		if (code == 250 && s->phase != SESSION_CONNECTED) {
+			s->phase = SESSION_READY;
+			s->rcpts_accepted = 0;
+		}
+	} else if (strcmp(verb, "AUTH") == 0) {
+		if (code == 235)
+			s->authenticated = true;
+	} else if (strcmp(verb, "QUIT") == 0) {
+		s->phase = SESSION_QUITTING;
+	}
+	return s->last_verb;
+}

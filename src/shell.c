@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: MIT */
+/* The shell core: one live SMTP session and the marked lines the user sees of it. */
+#include "shell.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "explain.h"
+#include "util.h"
+
+void shell_init(struct shell *sh, const struct shell_opts *opts, shell_output_fn *out, void *ctx)
+{
+	memset(sh, 0, sizeof(*sh));
+	sh->opts = *opts;
+	sh->out = out;
+	sh->out_ctx = ctx;
+	session_init(&sh->sess, false);
+	reply_parser_init(&sh->parser);
+}
+
+void shell_finish(struct shell *sh)
+{
+	if (!sh)
+		return;
+	transport_destroy(sh->tr);
+	sh->tr = NULL;
+	session_finish(&sh->sess);
+	reply_parser_finish(&sh->parser);
+	reply_finish(&sh->last);
+}
+
+static void emit_text(struct shell *sh, enum render_kind kind, int code, const char *text)
+{
+	if (sh->out)
+		sh->out(sh->out_ctx, kind, sh->sess.tls, code, text);
+}
+
+void shell_emit(struct shell *sh, enum render_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	emit_text(sh, kind, 0, s);
+	free(s);
+}
+
+void shell_emit_raw(struct shell *sh, enum render_kind kind, int code, const char *s, size_t len)
+{
+	char *safe = render_sanitize_dup(s, len);
+
+	emit_text(sh, kind, code, safe ? safe : "");
+	free(safe);
+}
+
+bool shell_connected(const struct shell *sh)
+{
+	return sh->tr != NULL;
+}
+
+int shell_fd(const struct shell *sh)
+{
+	return sh->tr ? transport_fd(sh->tr) : -1;
+}
+
+bool shell_busy(const struct shell *sh)
+{
+	return sh->tr && sh->awaiting > 0;
+}
+
+bool shell_in_data(const struct shell *sh)
+{
+	return sh->tr && sh->sess.phase == SESSION_DATA;
+}
+
+static void arm_deadline(struct shell *sh)
+{
+	sh->deadline = now_ms() + sh->opts.timeout_ms;
+}
+
+void shell_close(struct shell *sh, const char *why)
+{
+	if (!sh->tr)
+		return;
+	transport_destroy(sh->tr);
+	sh->tr = NULL;
+	session_closed(&sh->sess);
+	reply_parser_finish(&sh->parser);
+	reply_parser_init(&sh->parser);
+	sh->awaiting = 0;
+	if (why)
+		shell_emit(sh, RENDER_EVENT, "%s", why);
+}
+
+static void on_attempt(void *ctx, enum transport_attempt_phase phase, const char *addr,
+	const char *port, const char *why)
+{
+	struct shell *sh = ctx;
+	bool v6 = strchr(addr, ':') != NULL;
+
+	switch (phase) {
+	case TRANSPORT_TRYING:
+		if (*port)
+			shell_emit(sh, RENDER_EVENT, "trying %s%s%s port %s ...", v6 ? "[" : "", addr,
+				v6 ? "]" : "", port);
+		else
+			shell_emit(sh, RENDER_EVENT, "trying unix:%s ...", addr);
+		break;
+	case TRANSPORT_CONNECTED:
+		if (*port)
+			shell_emit(sh, RENDER_EVENT, "connected to %s%s%s port %s", v6 ? "[" : "", addr,
+				v6 ? "]" : "", port);
+		else
+			shell_emit(sh, RENDER_EVENT, "connected to unix:%s", addr);
+		break;
+	case TRANSPORT_FAILED:
+		if (*port)
+			shell_emit(sh, RENDER_ERROR, "%s%s%s port %s: %s", v6 ? "[" : "", addr, v6 ? "]" : "",
+				port, why ? why : "failed");
+		else
+			shell_emit(sh, RENDER_ERROR, "unix:%s: %s", addr, why ? why : "failed");
+		break;
+	}
+}
+
+enum shell_status shell_connect(struct shell *sh, const struct target *t)
+{
+	struct err e;
+	struct transport *tr;
+
+	err_clear(&e);
+	if (sh->tr)
+		shell_close(sh, "closing the current connection");
+	if (t->kind == TARGET_MX) {
+		shell_emit(sh, RENDER_ERROR, "mx: targets need the DNS support, which is not built yet");
+		return SHELL_USAGE;
+	}
+	if (t->proto == TARGET_SMTPS) {
+		shell_emit(sh, RENDER_ERROR, "smtps:// (implicit TLS) is not supported yet");
+		return SHELL_USAGE;
+	}
+	tr = transport_connect(t, sh->opts.family, sh->opts.timeout_ms, on_attempt, sh, &e);
+	if (!tr) {
+		shell_emit(sh, RENDER_ERROR, "%s", e.msg);
+		return SHELL_CONN;
+	}
+	sh->tr = tr;
+	sh->target = *t;
+	sh->have_target = true;
+	sh->lost = false;
+	session_finish(&sh->sess);
+	session_init(&sh->sess, t->proto == TARGET_LMTP);
+	session_connected(&sh->sess);
+	reply_parser_finish(&sh->parser);
+	reply_parser_init(&sh->parser);
+	sh->reply_anoms_shown = 0;
+	sh->awaiting = 1;
+	arm_deadline(sh);
+	return SHELL_OK;
+}
+
+static void report_anomalies(struct shell *sh, unsigned bits)
+{
+	unsigned bit;
+
+	bits &= ~sh->reply_anoms_shown;
+	for (bit = 1; bits && bit; bit <<= 1) {
+		const char *name;
+
+		if (!(bits & bit))
+			continue;
+		bits &= ~bit;
+		sh->reply_anoms_shown |= bit;
+		name = reply_anom_name(bit);
+		shell_emit(sh, RENDER_WARN, "anomaly: %s", name ? name : "unknown");
+	}
+}
+
+static void reply_complete(struct shell *sh)
+{
+	struct reply r;
+	const char *verb;
+
+	reply_take(&sh->parser, &r);
+	report_anomalies(sh, r.anomalies);
+	sh->reply_anoms_shown = 0;
+	verb = session_reply(&sh->sess, &r);
+	if (sh->awaiting > 0) {
+		sh->awaiting--;
+		arm_deadline(sh);
+	} else if (!verb[0]) {
+		shell_emit(sh, RENDER_EVENT, "unsolicited reply (no command was waiting for it)");
+	}
+	if (sh->opts.explain == EXPLAIN_ALL ||
+			(sh->opts.explain == EXPLAIN_ERRORS && (r.code >= 400 || r.code == 0))) {
+		char *note = r.code ? explain_reply_dup(r.code, r.esc)
+				: xstrdup("not a valid reply: a reply starts with a three-digit code");
+
+		emit_text(sh, RENDER_NOTE, r.code, note);
+		free(note);
+	}
+	if (sh->sess.phase == SESSION_DATA && strcmp(verb, "DATA") == 0)
+		shell_emit(sh, RENDER_EVENT, "message text now: a line with a single \".\" ends it");
+	reply_finish(&sh->last);
+	sh->last = r;
+	sh->have_last = true;
+}
+
+/* Feed buffered bytes to the parser; stops after the 220 to STARTTLS would go here. */
+static void parse_buffered(struct shell *sh)
+{
+	size_t len;
+	const char *data = transport_data(sh->tr, &len);
+
+	while (len > 0) {
+		struct reply_event ev;
+		size_t used = reply_feed(&sh->parser, data, len, &ev);
+
+		transport_consume(sh->tr, used);
+		data += used;
+		len -= used;
+		if (ev.type == REPLY_EV_NONE)
+			continue;
+		shell_emit_raw(sh, RENDER_RECV, ev.code, ev.line->text, ev.line->len);
+		report_anomalies(sh, ev.line->anomalies);
+		if (ev.type == REPLY_EV_LAST)
+			reply_complete(sh);
+		if (!sh->tr)
+			return;
+	}
+}
+
+enum shell_status shell_io(struct shell *sh)
+{
+	struct err e;
+	bool waiting;
+
+	err_clear(&e);
+	if (!sh->tr)
+		return SHELL_OK;
+	for (;;) {
+		enum transport_read r = transport_fill(sh->tr, &e);
+
+		if (r == TRANSPORT_READ_DATA) {
+			arm_deadline(sh);
+			parse_buffered(sh);
+			continue;
+		}
+		if (r == TRANSPORT_READ_AGAIN)
+			return SHELL_OK;
+		waiting = sh->awaiting > 0 && sh->sess.phase != SESSION_QUITTING;
+		if (reply_parser_pending(&sh->parser))
+			shell_emit(sh, RENDER_ERROR, "connection closed in the middle of a reply");
+		if (r == TRANSPORT_READ_EOF)
+			shell_close(sh, "connection closed by server");
+		else {
+			shell_emit(sh, RENDER_ERROR, "%s", e.msg);
+			shell_close(sh, "connection lost");
+		}
+		if (waiting) {
+			sh->lost = true;
+			return SHELL_CONN;
+		}
+		return SHELL_OK;
+	}
+}
+
+int shell_timeout_left(const struct shell *sh)
+{
+	int64_t left;
+
+	if (!shell_busy(sh))
+		return -1;
+	left = sh->deadline - now_ms();
+	return left < 0 ? 0 : (int)left;
+}
+
+enum shell_status shell_timed_out(struct shell *sh)
+{
+	shell_emit(sh, RENDER_ERROR, "no reply within %d.%d s (--timeout)", sh->opts.timeout_ms / 1000,
+		(sh->opts.timeout_ms % 1000) / 100);
+	sh->awaiting = 0;
+	return SHELL_CONN;
+}
+
+void shell_cancel_wait(struct shell *sh)
+{
+	if (sh->awaiting > 0)
+		shell_emit(sh, RENDER_EVENT, "stopped waiting for the reply (it will still be shown if it comes)");
+	sh->awaiting = 0;
+}
+
+enum shell_status shell_wait(struct shell *sh)
+{
+	while (shell_busy(sh)) {
+		struct pollfd pfd = { .fd = shell_fd(sh), .events = POLLIN };
+		int left = shell_timeout_left(sh);
+		int rc;
+
+		if (left == 0)
+			return shell_timed_out(sh);
+		rc = poll(&pfd, 1, left);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0) {
+			shell_emit(sh, RENDER_ERROR, "poll: %s", strerror(errno));
+			return SHELL_FAILED;
+		}
+		if (rc == 0)
+			continue;
+		if (shell_io(sh) == SHELL_CONN)
+			return SHELL_CONN;
+	}
+	if (sh->lost) {
+		sh->lost = false;
+		return SHELL_CONN;
+	}
+	return SHELL_OK;
+}
+
+enum shell_status shell_poll_now(struct shell *sh)
+{
+	struct pollfd pfd;
+
+	if (!sh->tr)
+		return SHELL_OK;
+	pfd.fd = shell_fd(sh);
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 0) > 0)
+		return shell_io(sh);
+	return SHELL_OK;
+}
+
+static enum shell_status send_line(struct shell *sh, const char *line)
+{
+	struct err e;
+	size_t n = strlen(line);
+	char *wire = xmalloc(n + 3);
+	bool ok;
+
+	err_clear(&e);
+	memcpy(wire, line, n);
+	memcpy(wire + n, "\r\n", 3);
+	shell_emit_raw(sh, RENDER_SENT, 0, line, n);
+	ok = transport_send(sh->tr, wire, n + 2, sh->opts.timeout_ms, &e);
+	free(wire);
+	if (!ok) {
+		shell_emit(sh, RENDER_ERROR, "%s", e.msg);
+		shell_close(sh, "connection lost");
+		return SHELL_CONN;
+	}
+	return SHELL_OK;
+}
+
+enum shell_status shell_send_smtp(struct shell *sh, const char *line)
+{
+	char warn[256];
+	enum shell_status st;
+	int replies;
+
+	if (!sh->tr) {
+		shell_emit(sh, RENDER_ERROR, "not connected (use /connect TARGET)");
+		return SHELL_CONN;
+	}
+	if (sh->sess.phase != SESSION_DATA && session_check_line(&sh->sess, line, warn, sizeof(warn)))
+		shell_emit(sh, RENDER_WARN, "warning: %s", warn);
+	st = send_line(sh, line);
+	if (st != SHELL_OK)
+		return st;
+	replies = session_line_sent(&sh->sess, line);
+	if (replies > 0) {
+		if (sh->awaiting == 0)
+			arm_deadline(sh);
+		sh->awaiting += replies;
+	}
+	return SHELL_OK;
+}
+
+enum shell_status shell_exec_line(struct shell *sh, const char *line)
+{
+	if (shell_in_data(sh))
+		return shell_send_smtp(sh, line);
+	if (line[0] == '/' && line[1] == '/')
+		return shell_send_smtp(sh, line + 1);
+	if (line[0] == '/')
+		return cmd_dispatch(sh, line + 1);
+	return shell_send_smtp(sh, line);
+}
+
+bool shell_line_sensitive(const struct shell *sh, const char *line)
+{
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (str_iprefix(line, "AUTH") && (line[4] == ' ' || line[4] == '\t' || line[4] == '\0'))
+		return true;
+	return sh->tr && sh->have_last && sh->last.code == 334 && !shell_in_data(sh);
+}
+
+const char *shell_prompt_host(const struct shell *sh)
+{
+	if (!sh->tr)
+		return NULL;
+	if (sh->target.kind == TARGET_UNIX)
+		return sh->target.path;
+	return sh->target.host;
+}
+
+const char *shell_prompt_state(const struct shell *sh, char *buf, unsigned len)
+{
+	const struct session *s = &sh->sess;
+
+	if (!sh->tr) {
+		snprintf(buf, len, "%s", "");
+		return buf;
+	}
+	snprintf(buf, len, "%s%s%s%s", s->lmtp ? "lmtp " : "", s->tls ? "tls " : "",
+		s->authenticated ? "auth " : "", session_phase_name(s->phase));
+	return buf;
+}

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The shell core: one live SMTP session (transport, reply parser, advisory
+ * state) plus what the user sees of it, emitted as marked lines through a
+ * callback. Front ends (cli.c interactive, script.c batch) drive it and
+ * decide how lines reach the screen. Never prints, never exits.
+ */
+#ifndef SMTPSH_SHELL_H
+#define SMTPSH_SHELL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "render.h"
+#include "reply.h"
+#include "session.h"
+#include "target.h"
+#include "transport.h"
+
+/* Outcome of running one input line; batch maps these to exit codes. */
+enum shell_status {
+	SHELL_OK = 0,
+	SHELL_EXPECT,   /* an /expect failed */
+	SHELL_USAGE,    /* bad local command or arguments */
+	SHELL_CONN,     /* not connected, connection lost, no reply in time */
+	SHELL_FAILED,   /* another local failure (a file, a setting) */
+	SHELL_QUIT,     /* the user asked to leave */
+};
+
+enum explain_mode { EXPLAIN_OFF, EXPLAIN_ERRORS, EXPLAIN_ALL };
+
+struct shell_opts {
+	int timeout_ms;                 /* connect and reply timeout */
+	enum transport_family family;
+	enum explain_mode explain;      /* plain-language line under replies */
+	bool interactive;
+};
+
+typedef void shell_output_fn(void *ctx, enum render_kind kind, bool tls, int code,
+	const char *text);
+
+struct shell {
+	struct shell_opts opts;
+	struct session sess;
+	struct transport *tr;
+	struct target target;
+	bool have_target;
+	struct reply_parser parser;
+	unsigned reply_anoms_shown;   /* anomaly kinds already reported for this reply */
+
+	struct reply last;            /* last complete reply, for /expect */
+	bool have_last;
+
+	int awaiting;                 /* replies still expected */
+	int64_t deadline;             /* when the awaited reply is overdue */
+	bool lost;                    /* the connection went away while a reply was awaited */
+
+	shell_output_fn *out;
+	void *out_ctx;
+};
+
+void shell_init(struct shell *sh, const struct shell_opts *opts, shell_output_fn *out, void *ctx);
+void shell_finish(struct shell *sh);
+
+/* Emit a line of a given kind; the text is shown as is (already safe). */
+void shell_emit(struct shell *sh, enum render_kind kind, const char *fmt, ...) PRINTF(3, 4);
+/* Emit bytes from elsewhere (server, files) after sanitising them. */
+void shell_emit_raw(struct shell *sh, enum render_kind kind, int code, const char *s, size_t len);
+
+/* Connect to t (closing any current connection) and wait for the greeting
+ * to arrive through shell_io. */
+enum shell_status shell_connect(struct shell *sh, const struct target *t);
+/* Close the connection (if any) with an event line saying why. */
+void shell_close(struct shell *sh, const char *why);
+bool shell_connected(const struct shell *sh);
+/* The socket to poll, or -1. */
+int shell_fd(const struct shell *sh);
+
+/* Run one input line: a local command, an SMTP line, or message text in DATA. */
+enum shell_status shell_exec_line(struct shell *sh, const char *line);
+/* Send one SMTP line as typed, plus CRLF. */
+enum shell_status shell_send_smtp(struct shell *sh, const char *line);
+
+/* The socket is readable: read, parse and emit what arrived. Returns
+ * SHELL_CONN when the connection was lost while a reply was awaited. */
+enum shell_status shell_io(struct shell *sh);
+
+/* Milliseconds until the awaited reply is overdue, -1 when none is awaited. */
+int shell_timeout_left(const struct shell *sh);
+/* Call when shell_timeout_left() reached 0: reports and stops waiting. */
+enum shell_status shell_timed_out(struct shell *sh);
+/* Stop waiting for replies (Ctrl-C); the session stays open. */
+void shell_cancel_wait(struct shell *sh);
+bool shell_busy(const struct shell *sh);
+bool shell_in_data(const struct shell *sh);
+
+/* Block until every awaited reply arrived, the timeout passed or the
+ * connection dropped (batch mode). */
+enum shell_status shell_wait(struct shell *sh);
+/* Read whatever already arrived without waiting (batch, between lines). */
+enum shell_status shell_poll_now(struct shell *sh);
+
+/* True when a line typed now may hold a secret (AUTH, an answer to 334):
+ * it must not reach the history file. */
+bool shell_line_sensitive(const struct shell *sh, const char *line);
+
+/* "mx1.example.test ready" style state for the prompt; NULL host when closed. */
+const char *shell_prompt_host(const struct shell *sh);
+const char *shell_prompt_state(const struct shell *sh, char *buf, unsigned len);
+
+#endif

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* Small helpers: allocation that never returns NULL, a growable string, time. */
+#ifndef SMTPSH_UTIL_H
+#define SMTPSH_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/* Out of memory is not a state a diagnostic shell can recover from in a
+ * useful way: these abort() with a message rather than return NULL. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) PRINTF(1, 2);
+char *xvasprintf(const char *fmt, va_list ap);
+
+struct strbuf {
+	char *s;      /* always NUL-terminated once anything was added */
+	size_t len, cap;
+};
+
+void strbuf_init(struct strbuf *b);
+void strbuf_finish(struct strbuf *b);
+void strbuf_add(struct strbuf *b, const char *s, size_t n);
+void strbuf_adds(struct strbuf *b, const char *s);
+void strbuf_addf(struct strbuf *b, const char *fmt, ...) PRINTF(2, 3);
+void strbuf_reset(struct strbuf *b);
+/* Hand the string to the caller (never NULL) and reset the buffer. */
+char *strbuf_steal(struct strbuf *b);
+
+/* Monotonic milliseconds. */
+int64_t now_ms(void);
+
+bool str_iprefix(const char *s, const char *prefix);
+/* Copy the first whitespace-delimited word of s, upper-cased, into out. */
+void str_first_word_upper(const char *s, char *out, size_t outlen);
+/* Parse a decimal in [min,max]; false when s is not entirely such a number. */
+bool str_to_long(const char *s, long min, long max, long *out);
+
+#endif
