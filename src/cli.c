@@ -147,7 +147,9 @@ static void on_line(char *line)
 	/* Remove the handler first: output while running prints plainly, and
 	 * readline's prompt comes back only when the reply is in. */
 	hide_prompt();
-	history_add(line);
+	/* Message text is not a command worth recalling, and may be private. */
+	if (!shell_in_data(&cli.sh))
+		history_add(line);
 	st = shell_exec_line(&cli.sh, line);
 	free(line);
 	if (st == SHELL_QUIT)

@@ -67,7 +67,7 @@ static void explain_basic(struct strbuf *b, int code)
 	const char *cat = codes_reply_category((code / 10) % 10);
 
 	if (!c) {
-		strbuf_addf(b, "%d: not a registered reply code", code);
+		strbuf_addf(b, "%s%d: not a registered reply code", b->len ? "\n" : "", code);
 		if (cls)
 			strbuf_addf(b, "\n  class %dxx: %s (clients act on the first digit)", code / 100, cls);
 		if (cat)

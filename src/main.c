@@ -105,8 +105,10 @@ int main(int argc, char **argv)
 			char *end;
 			double v = strtod(optarg, &end);
 
-			if (*end || !(v > 0 && v <= 86400))
-				return usage_error("--timeout: \"%s\" is not a number of seconds (0-86400]", optarg);
+			if (*end || !(v > 0 && v <= 86400)) {
+				rc = usage_error("--timeout: \"%s\" is not a number of seconds (0-86400]", optarg);
+				goto out;
+			}
 			so.timeout_ms = (int)lround(v * 1000);
 			break;
 		}
@@ -123,8 +125,10 @@ int main(int argc, char **argv)
 				color = COLOR_ALWAYS;
 			else if (strcmp(optarg, "never") == 0)
 				color = COLOR_NEVER;
-			else
-				return usage_error("--color: \"%s\" is not auto, always or never", optarg);
+			else {
+				rc = usage_error("--color: \"%s\" is not auto, always or never", optarg);
+				goto out;
+			}
 			break;
 		case OPT_EXPLAIN:
 			if (strcmp(optarg, "errors") == 0)
@@ -133,34 +137,44 @@ int main(int argc, char **argv)
 				so.explain = EXPLAIN_ALL;
 			else if (strcmp(optarg, "off") == 0)
 				so.explain = EXPLAIN_OFF;
-			else
-				return usage_error("--explain: \"%s\" is not errors, all or off", optarg);
+			else {
+				rc = usage_error("--explain: \"%s\" is not errors, all or off", optarg);
+				goto out;
+			}
 			break;
 		case OPT_NO_HISTORY:
 			no_history = true;
 			break;
 		case OPT_LIST_COMMANDS:
 			list_commands();
-			return 0;
+			rc = 0;
+			goto out;
 		case 'h':
 			usage(stdout);
-			return 0;
+			rc = 0;
+			goto out;
 		case 'V':
 			printf("smtpsh %s\n", SMTPSH_VERSION);
-			return 0;
+			rc = 0;
+			goto out;
 		default:
 			fputs("Try 'smtpsh --help'.\n", stderr);
-			return EXIT_USAGE;
+			rc = EXIT_USAGE;
+			goto out;
 		}
 	}
-	if (optind < argc - 1)
-		return usage_error("too many arguments: one TARGET at most (\"%s\")", argv[optind + 1]);
+	if (optind < argc - 1) {
+		rc = usage_error("too many arguments: one TARGET at most (\"%s\")", argv[optind + 1]);
+		goto out;
+	}
 	if (optind == argc - 1) {
 		struct err e;
 
 		err_clear(&e);
-		if (!target_parse(argv[optind], &target, &e))
-			return usage_error("%s", e.msg);
+		if (!target_parse(argv[optind], &target, &e)) {
+			rc = usage_error("%s", e.msg);
+			goto out;
+		}
 		tp = &target;
 	}
 	if (nsrc == 0 && isatty(STDIN_FILENO)) {
@@ -183,6 +197,7 @@ int main(int argc, char **argv)
 		rc = script_run(&sh, tp, src, nsrc, keep_going);
 		shell_finish(&sh);
 	}
+out:
 	free(src);
 	return rc;
 }

@@ -165,6 +165,10 @@ bool session_check_line(const struct session *s, const char *line, char *warn, s
 		snprintf(warn, warnlen, "sending before the server's greeting (early talkers are often rejected)");
 		return true;
 	}
+	if (s->phase == SESSION_QUITTING) {
+		snprintf(warn, warnlen, "the server is closing the connection (it sent 421 or 221)");
+		return true;
+	}
 	if (strcmp(verb, "EHLO") == 0 && s->lmtp)
 		snprintf(warn, warnlen, "this is an LMTP server: it expects LHLO, not EHLO");
 	else if (strcmp(verb, "LHLO") == 0 && !s->lmtp)
@@ -211,6 +215,18 @@ bool session_check_line(const struct session *s, const char *line, char *warn, s
 	return false;
 }
 
+/* True when the last word of line is LAST, as in "BDAT 1024 LAST". */
+static bool last_word_is_last(const char *line)
+{
+	size_t n = strlen(line);
+
+	while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t')) {
+		n--;
+	}
+	return n >= 5 && strncasecmp(line + n - 4, "LAST", 4) == 0 &&
+		(line[n - 5] == ' ' || line[n - 5] == '\t');
+}
+
 int session_line_sent(struct session *s, const char *line)
 {
 	char verb[32];
@@ -228,6 +244,18 @@ int session_line_sent(struct session *s, const char *line)
 		return n;
 	}
 	str_first_word_upper(line, verb, sizeof(verb));
+	if (strcmp(verb, "BDAT") == 0 && last_word_is_last(line) &&
+	    (s->phase == SESSION_MAIL || s->phase == SESSION_RCPT)) {
+		/* The last chunk ends the transaction as "." does. LMTP answers it once
+		 * per accepted recipient, not at all without one (RFC 2033 4.3). */
+		n = s->lmtp ? (int)s->rcpts_accepted : 1;
+		for (i = 0; i < n; i++) {
+			pending_push(s, verb);
+		}
+		s->phase = SESSION_READY;
+		s->rcpts_accepted = 0;
+		return n;
+	}
 	pending_push(s, verb[0] ? verb : "(empty)");
 	return 1;
 }
@@ -313,8 +341,9 @@ const char *session_reply(struct session *s, const struct reply *r)
 		return s->last_verb;
 	}
 	if (strcmp(verb, "GREETING") == 0) {
+		/* Any banner ends the wait; after a 554 one the server waits for QUIT. */
+		s->phase = SESSION_CONNECTED;
 		if (code == 220) {
-			s->phase = SESSION_CONNECTED;
 			free(s->greeting_domain);
 			s->greeting_domain = r->nlines ? dup_first_word(reply_line_text(&r->lines[0])) : NULL;
 		}

@@ -255,7 +255,8 @@ enum shell_status shell_io(struct shell *sh)
 		}
 		if (r == TRANSPORT_READ_AGAIN)
 			return SHELL_OK;
-		waiting = sh->awaiting > 0 && sh->sess.phase != SESSION_QUITTING;
+		/* A reply still owed is a failure even after a 421: the command got none. */
+		waiting = sh->awaiting > 0;
 		if (reply_parser_pending(&sh->parser))
 			shell_emit(sh, RENDER_ERROR, "connection closed in the middle of a reply");
 		if (r == TRANSPORT_READ_EOF)

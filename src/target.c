@@ -18,10 +18,14 @@ static const struct {
 	{ "lmtp://", TARGET_LMTP, "24" },
 };
 
+/* Digits only: strtol alone would also take "+25" and " 25". */
 static bool port_ok(const char *p)
 {
 	long v;
 
+	if (strspn(p, "0123456789") != strlen(p)) {
+		return false;
+	}
 	return str_to_long(p, 1, 65535, &v);
 }
 

@@ -53,6 +53,7 @@
 #   skip MESSAGE                 exit 77
 #   pass                         check the fake servers did not crash, print PASS, exit 0
 
+# shellcheck disable=SC2034,SC2119,SC2120
 set -euo pipefail
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -76,9 +77,12 @@ ELAPSED=
 ELAPSED_MS=
 LAST_CMD=
 
-FAKE_PORT= FAKE_LOG= FAKE_PID= FAKE_ADDR= FAKE_TARGET= FAKE_ERR=
-PF_PORT= PF_PID= PF_RUN= PF_LOG=
-CERT_FILE= KEY_FILE=
+# shellcheck disable=SC2034  # set here for the tests that source this file
+{
+	FAKE_PORT='' FAKE_LOG='' FAKE_PID='' FAKE_ADDR='' FAKE_TARGET='' FAKE_ERR=''
+	PF_PORT='' PF_PID='' PF_RUN='' PF_LOG=''
+	CERT_FILE='' KEY_FILE=''
+}
 _FAKE_N=0
 _PF_N=0
 _FAKE_PIDS=()     # fake servers still to be reaped
@@ -316,8 +320,25 @@ make_cert() {
 	KEY_FILE=$dir/server.key
 }
 
+# Can port $1 be bound on both 127.0.0.1 and ::1 right now?
+_port_free() {
+	"$PYTHON" - "$1" <<'EOF'
+import socket, sys
+port = int(sys.argv[1])
+for fam, addr in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    try:
+        s.bind((addr, port))
+    except OSError:
+        sys.exit(1)
+    finally:
+        s.close()
+EOF
+}
+
 # Does something accept TCP connections on $1 (address) port $2?
 _port_open() {
+	# shellcheck disable=SC2016  # expanded by the inner bash
 	timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" 2>/dev/null
 }
 
@@ -337,7 +358,7 @@ _pf_fail() {
 }
 
 start_postfix() {
-	local tls=0 postconf postfix daemon_dir run attempt i started
+	local tls=0 postconf postfix daemon_dir run attempt i started st
 	case ${1:-} in
 	--tls) tls=1 ;;
 	"") ;;
@@ -399,15 +420,19 @@ start_postfix() {
 		if kill -0 "$PF_PID" 2>/dev/null; then
 			_pf_fail "$run" "postfix does not accept connections on port $PF_PORT after 15 s"
 		fi
+		st=0
+		wait "$PF_PID" 2>/dev/null || st=$?
 		_stop_pgroup "$PF_PID"
 		_PF_PIDS=("${_PF_PIDS[@]:0:${#_PF_PIDS[@]}-1}")
+		# The master reports start-up errors (such as a port in use) to syslog only.
 		# Lost a race for the port? Try another one.
-		if grep -qi "address already in use" "$run/maillog" "$run/master.out" 2>/dev/null &&
-			((attempt < 3)); then
-			: >"$run/maillog"
-			continue
+		if ! _port_free "$PF_PORT"; then
+			((attempt < 3)) && continue
+			_pf_fail "$run" "port $PF_PORT was taken before postfix could bind it (3 attempts)"
 		fi
-		_pf_fail "$run" "postfix master exited at start-up"
+		_pf_fail "$run" "postfix master exited at start-up with status $st (it logs" \
+			"start-up errors to syslog only; to see them, run with KEEP_SCRATCH=1, then:" \
+			"$daemon_dir/master -c $run/conf -d -s)"
 	done
 	_pf_fail "$run" "postfix could not get a free port"
 }

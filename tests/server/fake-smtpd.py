@@ -247,6 +247,8 @@ def parse_directive(body, lineno, base_dir, allow_repeat=True):
                 raise ScenarioError(f"line {lineno}: unset variable in {a!r}")
             if not os.path.isabs(p):
                 p = os.path.join(base_dir, p)
+            if not os.path.isfile(p):
+                raise ScenarioError(f"line {lineno}: no such file: {p}")
             paths.append(p)
         return ("starttls", paths[0], paths[1])
     raise ScenarioError(f"line {lineno}: unknown directive {word!r}")
@@ -342,6 +344,11 @@ class Conn:
         except ssl.SSLError as e:
             self.log.write(f"CLOSED (TLS error: {e.reason or e})")
             raise ConnectionOver() from None
+        except socket.timeout:
+            raise
+        except OSError as e:
+            self.log.write(f"CLOSED (error: {e.strerror or e})")
+            raise ConnectionOver() from None
         return data
 
     def readline(self, timeout=None):
@@ -424,6 +431,9 @@ class Conn:
             raise ConnectionOver() from None
         except ssl.SSLError as e:
             self.log.write(f"CLOSED (TLS error: {e.reason or e})")
+            raise ConnectionOver() from None
+        except OSError as e:
+            self.log.write(f"CLOSED (error: {e.strerror or e})")
             raise ConnectionOver() from None
 
     def split_send(self, size, data):
