@@ -19,6 +19,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include "complete.h"
 #include "util.h"
 
 static struct {
@@ -104,6 +105,154 @@ static void history_add(const char *line)
 }
 
 static void on_line(char *line);
+
+/* Add the address inside <...> after "FROM:" or "TO:" in line to list, once. */
+static void collect_address(const char *line, const char ***list, size_t *n)
+{
+	const char *lt = strchr(line, '<'), *gt;
+	char *addr;
+	size_t i;
+
+	if (!lt || !(gt = strchr(lt, '>')) || gt == lt + 1)
+		return;
+	addr = xstrndup(lt + 1, (size_t)(gt - lt - 1));
+	for (i = 0; i < *n; i++) {
+		if (strcmp((*list)[i], addr) == 0) {
+			free(addr);
+			return;
+		}
+	}
+	*list = xrealloc(*list, sizeof(**list) * (*n + 1));
+	(*list)[(*n)++] = addr;
+}
+
+/* Hosts typed after /connect, without scheme or port. */
+static void collect_host(const char *line, const char ***list, size_t *n)
+{
+	struct target t;
+	struct err e;
+	char word[300];
+	size_t i;
+
+	if (sscanf(line, "/connect %299s", word) != 1 && sscanf(line, "/c %299s", word) != 1)
+		return;
+	if (!target_parse(word, &t, &e) || t.kind == TARGET_UNIX)
+		return;
+	for (i = 0; i < *n; i++)
+		if (strcmp((*list)[i], t.host) == 0)
+			return;
+	*list = xrealloc(*list, sizeof(**list) * (*n + 1));
+	(*list)[(*n)++] = xstrdup(t.host);
+}
+
+static void free_list(const char **list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free((char *)list[i]);
+	free(list);
+}
+
+static char **cli_complete(const char *text, int start, int end)
+{
+	struct complete_ctx ctx;
+	const char **addrs = NULL, **hosts = NULL;
+	size_t naddrs = 0, nhosts = 0, n, i;
+	HIST_ENTRY **hl = history_list();
+	bool want_files = false;
+	char **cands, **matches = NULL;
+	int h;
+
+	(void)text;
+	rl_attempted_completion_over = 1;
+	if (cli.sh.opts.from && cli.sh.opts.from[0]) {
+		char *f = xasprintf("<%s>", cli.sh.opts.from);
+
+		collect_address(f, &addrs, &naddrs);
+		free(f);
+	}
+	for (h = hl ? history_length - 1 : -1; h >= 0; h--) {
+		if (!hl[h])
+			continue;
+		if (str_iprefix(hl[h]->line, "MAIL FROM:") || str_iprefix(hl[h]->line, "RCPT TO:"))
+			collect_address(hl[h]->line, &addrs, &naddrs);
+		else if (hl[h]->line[0] == '/')
+			collect_host(hl[h]->line, &hosts, &nhosts);
+	}
+	if (cli.sh.opts.to && cli.sh.opts.to[0]) {
+		char *t = xasprintf("<%s>", cli.sh.opts.to);
+
+		collect_address(t, &addrs, &naddrs);
+		free(t);
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.sess = shell_connected(&cli.sh) ? &cli.sh.sess : NULL;
+	ctx.in_data = shell_in_data(&cli.sh);
+	ctx.addresses = addrs;
+	ctx.naddresses = naddrs;
+	ctx.hosts = hosts;
+	ctx.nhosts = nhosts;
+	ctx.advertised_only = !cli.sh.opts.complete_all;
+	cands = complete_line(&ctx, rl_line_buffer, (size_t)start, (size_t)end, &want_files);
+	if (want_files) {
+		/* Let readline complete file names. */
+		rl_attempted_completion_over = 0;
+		goto out;
+	}
+	if (!cands) {
+		char *usage = ctx.in_data ? NULL : complete_usage_dup(rl_line_buffer, (size_t)end);
+
+		if (usage) {
+			char *line = render_line_dup(RENDER_NOTE, false, 0, usage, cli.color);
+
+			print_line(line);
+			free(line);
+			free(usage);
+		}
+		goto out;
+	}
+	for (n = 0; cands[n]; n++)
+		;
+	matches = xcalloc(n + 2, sizeof(char *));
+	if (n == 1) {
+		matches[0] = xstrdup(cands[0]);
+		rl_completion_append_character = complete_wants_space(cands[0]) ? ' ' : '\0';
+	} else {
+		size_t lcd = strlen(cands[0]);
+
+		/* matches[0] is what replaces the word: the longest common prefix. */
+		for (i = 1; i < n; i++) {
+			size_t k = 0;
+
+			while (k < lcd && cands[i][k] == cands[0][k])
+				k++;
+			lcd = k;
+		}
+		matches[0] = xstrndup(cands[0], lcd);
+		for (i = 0; i < n; i++)
+			matches[i + 1] = xstrdup(cands[i]);
+		rl_completion_append_character = '\0';
+	}
+out:
+	complete_free(cands);
+	free_list(addrs, naddrs);
+	free_list(hosts, nhosts);
+	return matches;
+}
+
+static void show_history(struct shell *sh)
+{
+	HIST_ENTRY **list = history_list();
+	int i;
+
+	for (i = 0; list && list[i]; i++) {
+		char *safe = render_sanitize_dup(list[i]->line, strlen(list[i]->line));
+
+		shell_emit(sh, RENDER_INFO, "%5d  %s", i + history_base, safe);
+		free(safe);
+	}
+}
 
 static void show_prompt(void)
 {
@@ -265,6 +414,7 @@ int cli_run(const struct shell_opts *sopts, const struct cli_opts *copts, const 
 	cli.color = copts->color;
 	cli.history_path = copts->history_path;
 	shell_init(&cli.sh, &so, cli_output, NULL);
+	cli.sh.show_history = show_history;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigint;
@@ -275,6 +425,11 @@ int cli_run(const struct shell_opts *sopts, const struct cli_opts *copts, const 
 	rl_catch_signals = 0;
 	rl_catch_sigwinch = 0;
 	rl_readline_name = "smtpsh";
+	rl_attempted_completion_function = cli_complete;
+	rl_completer_word_break_characters = (char *)" \t";
+	/* Words are SMTP text, not file names: no quoting, no trailing slashes added. */
+	rl_completer_quote_characters = NULL;
+	rl_sort_completion_matches = 0;
 	using_history();
 	history_open();
 

@@ -12,6 +12,7 @@
 
 #include "codes.h"
 #include "explain.h"
+#include "shell_tls.h"
 #include "util.h"
 
 enum shell_status cmd_connect(struct shell *sh, int argc, char **argv)
@@ -235,6 +236,7 @@ enum shell_status cmd_set(struct shell *sh, int argc, char **argv)
 		shell_emit(sh, RENDER_INFO, "timeout %d.%d", sh->opts.timeout_ms / 1000,
 			(sh->opts.timeout_ms % 1000) / 100);
 		shell_emit(sh, RENDER_INFO, "explain %s", explain_names[sh->opts.explain]);
+		shell_emit(sh, RENDER_INFO, "tls-verify %s", sh->opts.tls_verify ? "on" : "off");
 		return SHELL_OK;
 	}
 	if (strcasecmp(argv[1], "timeout") == 0) {
@@ -271,7 +273,19 @@ enum shell_status cmd_set(struct shell *sh, int argc, char **argv)
 		shell_emit(sh, RENDER_ERROR, "/set explain: off, errors or all");
 		return SHELL_USAGE;
 	}
-	shell_emit(sh, RENDER_ERROR, "/set: unknown setting (timeout, explain)");
+	if (strcasecmp(argv[1], "tls-verify") == 0) {
+		if (argc == 2) {
+			shell_emit(sh, RENDER_INFO, "tls-verify %s", sh->opts.tls_verify ? "on" : "off");
+			return SHELL_OK;
+		}
+		if (strcasecmp(argv[2], "on") == 0 || strcasecmp(argv[2], "off") == 0) {
+			sh->opts.tls_verify = strcasecmp(argv[2], "on") == 0;
+			return SHELL_OK;
+		}
+		shell_emit(sh, RENDER_ERROR, "/set tls-verify: on or off");
+		return SHELL_USAGE;
+	}
+	shell_emit(sh, RENDER_ERROR, "/set: unknown setting (timeout, explain, tls-verify)");
 	return SHELL_USAGE;
 }
 
@@ -302,4 +316,61 @@ enum shell_status cmd_sleep(struct shell *sh, int argc, char **argv)
 		if (rc > 0)
 			shell_io(sh);
 	}
+}
+
+enum shell_status cmd_starttls(struct shell *sh, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return shell_send_smtp(sh, "STARTTLS");
+}
+
+enum shell_status cmd_tls(struct shell *sh, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return shell_tls_show(sh);
+}
+
+enum shell_status cmd_cert(struct shell *sh, int argc, char **argv)
+{
+	long index = 0;
+	bool pem = false;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--pem") == 0) {
+			pem = true;
+		} else if (!str_to_long(argv[i], 0, 99, &index)) {
+			shell_emit(sh, RENDER_ERROR, "usage: /cert [index] [--pem]");
+			return SHELL_USAGE;
+		}
+	}
+	return shell_tls_show_cert(sh, (int)index, pem);
+}
+
+enum shell_status cmd_timing(struct shell *sh, int argc, char **argv)
+{
+	if (argc == 1) {
+		shell_emit(sh, RENDER_INFO, "timing %s", sh->opts.timing ? "on" : "off");
+		return SHELL_OK;
+	}
+	if (strcasecmp(argv[1], "on") == 0 || strcasecmp(argv[1], "off") == 0) {
+		sh->opts.timing = strcasecmp(argv[1], "on") == 0;
+		return SHELL_OK;
+	}
+	shell_emit(sh, RENDER_ERROR, "usage: /timing [on|off]");
+	return SHELL_USAGE;
+}
+
+enum shell_status cmd_history(struct shell *sh, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	if (!sh->show_history) {
+		shell_emit(sh, RENDER_ERROR, "/history: there is no history in batch mode");
+		return SHELL_FAILED;
+	}
+	sh->show_history(sh);
+	return SHELL_OK;
 }

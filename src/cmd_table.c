@@ -7,6 +7,11 @@
 
 /* Keep sorted by name: lookups and the table test rely on it. */
 static const struct cmd commands[] = {
+	{ "cert", "[index] [--pem]", 0, 2, CMD_F_CONN, cmd_cert,
+		"Show one certificate of the server's chain",
+		"INDEX counts from 0, the server's own certificate. Subject, issuer,\n"
+		"SANs, validity, key, SHA-256 fingerprint; --pem adds the PEM text.\n"
+		"Example: /cert 1 --pem" },
 	{ "close", "", 0, 0, CMD_F_CONN, cmd_close,
 		"Close the connection without QUIT",
 		"Drops the TCP connection at once, as a client that vanishes would.\n"
@@ -43,6 +48,11 @@ static const struct cmd commands[] = {
 		"Without an argument lists every local command and SMTP verb.\n"
 		"With one: syntax, meaning, RFC and an example.\n"
 		"Example: /help RCPT" },
+	{ "history", "", 0, 0, CMD_F_INTERACTIVE, cmd_history,
+		"Show the lines typed so far",
+		"Lists the history (the history file plus this session). AUTH lines,\n"
+		"answers to 334 challenges and message text are never kept in it.\n"
+		"Example: /history" },
 	{ "quit", "", 0, 0, 0, cmd_quit,
 		"Leave the shell",
 		"Closes the connection (without QUIT) and exits. Send QUIT first to\n"
@@ -51,7 +61,8 @@ static const struct cmd commands[] = {
 	{ "set", "[name [value]]", 0, 2, 0, cmd_set,
 		"Show or change a setting",
 		"Settings: timeout SECONDS (connect and reply timeout);\n"
-		"explain errors|all|off (meaning shown under replies).\n"
+		"explain errors|all|off (meaning shown under replies);\n"
+		"tls-verify on|off (a failed certificate verification ends the session).\n"
 		"Without arguments lists the settings.\n"
 		"Example: /set timeout 10" },
 	{ "sleep", "<seconds>", 1, 1, 0, cmd_sleep,
@@ -59,6 +70,23 @@ static const struct cmd commands[] = {
 		"Waits up to SECONDS (fractions allowed); server lines that arrive\n"
 		"meanwhile are shown, as an idle-timeout 421 would be.\n"
 		"Example: /sleep 1.5" },
+	{ "starttls", "", 0, 0, CMD_F_CONN, cmd_starttls,
+		"Send STARTTLS and start TLS on a 220",
+		"The same as typing STARTTLS. On a 220 reply the TLS handshake runs;\n"
+		"bytes the server sent after its 220 are reported as an injection and\n"
+		"dropped. A failed handshake closes the connection.\n"
+		"Example: /starttls" },
+	{ "timing", "[on|off]", 0, 1, 0, cmd_timing,
+		"Show each reply's latency",
+		"With on, every reply is followed by the time it took since its\n"
+		"command was sent. Without an argument, shows the setting.\n"
+		"Example: /timing on" },
+	{ "tls", "", 0, 0, CMD_F_CONN, cmd_tls,
+		"Show the TLS session in detail",
+		"Protocol, cipher, key exchange, server signature, SNI sent,\n"
+		"verification result with the reason, name check, OCSP staple, and\n"
+		"every certificate of the chain as the server sent it.\n"
+		"Example: /tls" },
 };
 
 /* Keep sorted by name. */

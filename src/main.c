@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "version.h"
 #include "config.h"
 #include "cli.h"
 #include "cmd.h"
@@ -21,7 +22,7 @@ static void usage(FILE *fp)
 		"An interactive SMTP diagnostic shell. Lines starting with / are local\n"
 		"commands (/help lists them); every other line goes to the server as typed.\n"
 		"\n"
-		"TARGET: host, host:port, [v6addr]:port, smtp://host[:port],\n"
+		"TARGET: host, host:port, [v6addr]:port, smtp://host[:port], smtps://host[:port],\n"
 		"        lmtp://host:port, unix:/path (port 25 by default)\n"
 		"\n"
 		"Options:\n"
@@ -33,15 +34,35 @@ static void usage(FILE *fp)
 		"      --explain WHEN    meaning under replies: errors (default), all, off\n"
 		"      --color WHEN      auto (default), always, never\n"
 		"      --no-history      do not read or write the history file\n"
+		"      --no-config       do not read the configuration file\n"
+		"\n"
+		"TLS options:\n"
+		"      --tls             implicit TLS: handshake before the greeting (as smtps://)\n"
+		"      --tls-verify      end the session when certificate verification fails\n"
+		"      --ca-file FILE    trust the CA certificates in FILE instead of the system's\n"
+		"      --ca-path DIR     trust the hashed CA directory DIR\n"
+		"      --tls-verify-name NAME  check the certificate against NAME\n"
+		"      --sni NAME        send NAME as SNI (default: the host connected to)\n"
+		"      --no-sni          send no SNI\n"
+		"      --tls-min VER     lowest TLS version: 1.0, 1.1, 1.2 (default), 1.3\n"
+		"      --tls-max VER     highest TLS version\n"
+		"      --tls-ciphers LIST       TLS 1.2 cipher list (OpenSSL syntax)\n"
+		"      --tls-ciphersuites LIST  TLS 1.3 cipher suites\n"
+		"      --cert FILE       client certificate (PEM, with its chain)\n"
+		"      --key FILE        private key of the client certificate\n"
 		"  -h, --help            show this help\n"
 		"  -V, --version         show the version\n"
 		"\n"
 		"Without -c or -f, standard input is read as a batch file when it is not a\n"
 		"terminal. Exit codes: 0 ok, 1 an /expect or command failed, 2 usage,\n"
-		"3 connection failure or no reply in time. See smtpsh(1).\n", fp);
+		"3 connection failure or no reply in time, 4 TLS failure. See smtpsh(1).\n", fp);
 }
 
-enum { OPT_COLOR = 256, OPT_EXPLAIN, OPT_NO_HISTORY, OPT_LIST_COMMANDS };
+enum {
+	OPT_COLOR = 256, OPT_EXPLAIN, OPT_NO_HISTORY, OPT_NO_CONFIG, OPT_LIST_COMMANDS,
+	OPT_TLS, OPT_TLS_VERIFY, OPT_CA_FILE, OPT_CA_PATH, OPT_VERIFY_NAME, OPT_SNI, OPT_NO_SNI,
+	OPT_TLS_MIN, OPT_TLS_MAX, OPT_CIPHERS, OPT_CIPHERSUITES, OPT_CERT, OPT_KEY,
+};
 
 static const struct option long_opts[] = {
 	{ "command", required_argument, NULL, 'c' },
@@ -52,7 +73,21 @@ static const struct option long_opts[] = {
 	{ "colour", required_argument, NULL, OPT_COLOR },
 	{ "explain", required_argument, NULL, OPT_EXPLAIN },
 	{ "no-history", no_argument, NULL, OPT_NO_HISTORY },
+	{ "no-config", no_argument, NULL, OPT_NO_CONFIG },
 	{ "list-commands", no_argument, NULL, OPT_LIST_COMMANDS },
+	{ "tls", no_argument, NULL, OPT_TLS },
+	{ "tls-verify", no_argument, NULL, OPT_TLS_VERIFY },
+	{ "ca-file", required_argument, NULL, OPT_CA_FILE },
+	{ "ca-path", required_argument, NULL, OPT_CA_PATH },
+	{ "tls-verify-name", required_argument, NULL, OPT_VERIFY_NAME },
+	{ "sni", required_argument, NULL, OPT_SNI },
+	{ "no-sni", no_argument, NULL, OPT_NO_SNI },
+	{ "tls-min", required_argument, NULL, OPT_TLS_MIN },
+	{ "tls-max", required_argument, NULL, OPT_TLS_MAX },
+	{ "tls-ciphers", required_argument, NULL, OPT_CIPHERS },
+	{ "tls-ciphersuites", required_argument, NULL, OPT_CIPHERSUITES },
+	{ "cert", required_argument, NULL, OPT_CERT },
+	{ "key", required_argument, NULL, OPT_KEY },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -66,6 +101,73 @@ static void list_commands(void)
 
 	for (i = 0; i < n; i++)
 		printf("/%s\t%s\n", c[i].name, c[i].summary);
+}
+
+/* "1.2" -> 12; 0 when not a TLS version this build knows. */
+static int tls_version(const char *s)
+{
+	static const char *const names[] = { "1.0", "1.1", "1.2", "1.3" };
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (strcmp(s, names[i]) == 0)
+			return 10 + i;
+	return 0;
+}
+
+/* Defaults from the configuration file; options given later override them. */
+static void apply_config(const struct config *cfg, struct shell_opts *so, enum color_mode *color,
+	bool *no_history, const char **history_path)
+{
+	if (cfg->timeout_ms > 0)
+		so->timeout_ms = cfg->timeout_ms;
+	if (cfg->explain >= 0)
+		so->explain = (enum explain_mode)cfg->explain;
+	if (cfg->color >= 0)
+		*color = (enum color_mode)cfg->color;
+	if (cfg->tls_verify >= 0)
+		so->tls_verify = cfg->tls_verify == 1;
+	if (cfg->ca_file)
+		so->tls.ca_file = cfg->ca_file;
+	if (cfg->ca_path)
+		so->tls.ca_path = cfg->ca_path;
+	if (cfg->tls_min)
+		so->tls.min_version = cfg->tls_min;
+	if (cfg->tls_max)
+		so->tls.max_version = cfg->tls_max;
+	if (cfg->complete_verbs >= 0)
+		so->complete_all = cfg->complete_verbs == 1;
+	so->ehlo_name = cfg->ehlo_name;
+	so->from = cfg->from;
+	so->to = cfg->to;
+	if (cfg->history && !cfg->history[0])
+		*no_history = true;
+	else if (cfg->history)
+		*history_path = cfg->history;
+}
+
+static void load_config(struct config *cfg, int argc, char **argv)
+{
+	char **problems = NULL, *path;
+	struct err e;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--no-config") == 0)
+			return;
+		if (strcmp(argv[i], "--") == 0)
+			break;
+	}
+	path = config_path_dup();
+	if (!path)
+		return;
+	err_clear(&e);
+	if (!config_load(cfg, path, &problems, &e))
+		fprintf(stderr, "smtpsh: warning: %s\n", e.msg);
+	for (i = 0; problems && problems[i]; i++)
+		fprintf(stderr, "smtpsh: warning: %s\n", problems[i]);
+	config_problems_free(problems);
+	free(path);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -85,8 +187,13 @@ int main(int argc, char **argv)
 	size_t nsrc = 0;
 	bool keep_going = false, no_history = false;
 	struct target target, *tp = NULL;
+	struct config cfg;
+	const char *history_path = NULL;
 	int opt, rc;
 
+	config_init(&cfg);
+	load_config(&cfg, argc, argv);
+	apply_config(&cfg, &so, &color, &no_history, &history_path);
 	src = xcalloc((size_t)argc + 1, sizeof(*src));
 	while ((opt = getopt_long(argc, argv, "c:f:kt:46hV", long_opts, NULL)) != -1) {
 		switch (opt) {
@@ -145,6 +252,55 @@ int main(int argc, char **argv)
 		case OPT_NO_HISTORY:
 			no_history = true;
 			break;
+		case OPT_NO_CONFIG:
+			break;
+		case OPT_TLS:
+			so.implicit_tls = true;
+			break;
+		case OPT_TLS_VERIFY:
+			so.tls_verify = true;
+			break;
+		case OPT_CA_FILE:
+			so.tls.ca_file = optarg;
+			break;
+		case OPT_CA_PATH:
+			so.tls.ca_path = optarg;
+			break;
+		case OPT_VERIFY_NAME:
+			so.tls.verify_name = optarg;
+			break;
+		case OPT_SNI:
+			so.tls.sni = optarg;
+			break;
+		case OPT_NO_SNI:
+			so.tls.no_sni = true;
+			break;
+		case OPT_TLS_MIN:
+		case OPT_TLS_MAX: {
+			int v = tls_version(optarg);
+
+			if (!v) {
+				rc = usage_error("TLS version \"%s\": use 1.0, 1.1, 1.2 or 1.3", optarg);
+				goto out;
+			}
+			if (opt == OPT_TLS_MIN)
+				so.tls.min_version = v;
+			else
+				so.tls.max_version = v;
+			break;
+		}
+		case OPT_CIPHERS:
+			so.tls.ciphers = optarg;
+			break;
+		case OPT_CIPHERSUITES:
+			so.tls.ciphersuites = optarg;
+			break;
+		case OPT_CERT:
+			so.tls.cert_file = optarg;
+			break;
+		case OPT_KEY:
+			so.tls.key_file = optarg;
+			break;
 		case OPT_LIST_COMMANDS:
 			list_commands();
 			rc = 0;
@@ -163,6 +319,14 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if ((so.tls.cert_file == NULL) != (so.tls.key_file == NULL)) {
+		rc = usage_error("%s", "--cert and --key go together");
+		goto out;
+	}
+	if (so.tls.min_version && so.tls.max_version && so.tls.min_version > so.tls.max_version) {
+		rc = usage_error("%s", "--tls-min is above --tls-max");
+		goto out;
+	}
 	if (optind < argc - 1) {
 		rc = usage_error("too many arguments: one TARGET at most (\"%s\")", argv[optind + 1]);
 		goto out;
@@ -179,7 +343,7 @@ int main(int argc, char **argv)
 	}
 	if (nsrc == 0 && isatty(STDIN_FILENO)) {
 		struct cli_opts co = { .color = render_color_enabled(color, STDOUT_FILENO) };
-		char *hist = no_history ? NULL : cli_history_path_dup();
+		char *hist = no_history ? NULL : history_path ? xstrdup(history_path) : cli_history_path_dup();
 
 		co.history_path = hist;
 		rc = cli_run(&so, &co, tp);
@@ -199,5 +363,6 @@ int main(int argc, char **argv)
 	}
 out:
 	free(src);
+	config_finish(&cfg);
 	return rc;
 }

@@ -23,6 +23,8 @@ int script_exit_code(enum shell_status st)
 		return EXIT_USAGE;
 	case SHELL_CONN:
 		return EXIT_CONN;
+	case SHELL_TLS:
+		return EXIT_TLS;
 	}
 	return EXIT_EXPECT;
 }

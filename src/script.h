@@ -24,6 +24,8 @@ enum script_exit {
 	EXIT_EXPECT = 1,    /* an /expect or another command failed */
 	EXIT_USAGE = 2,     /* bad option, unknown command, bad arguments */
 	EXIT_CONN = 3,      /* connect, lost connection, no reply in time, DNS of the host */
+	EXIT_TLS = 4,       /* handshake failed, verification failed with --tls-verify,
+	                       STARTTLS response injection */
 };
 
 int script_exit_code(enum shell_status st);

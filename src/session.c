@@ -44,6 +44,20 @@ static void caps_clear(struct session *s)
 	s->caps_stale = false;
 }
 
+static void pre_tls_clear(struct session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->npre_tls_caps; i++) {
+		free(s->pre_tls_caps[i].keyword);
+		free(s->pre_tls_caps[i].params);
+	}
+	free(s->pre_tls_caps);
+	s->pre_tls_caps = NULL;
+	s->npre_tls_caps = 0;
+	s->have_pre_tls_caps = false;
+}
+
 static void pending_clear(struct session *s)
 {
 	size_t i;
@@ -64,6 +78,7 @@ void session_finish(struct session *s)
 	if (!s)
 		return;
 	caps_clear(s);
+	pre_tls_clear(s);
 	pending_clear(s);
 	free(s->greeting_domain);
 	free(s->ehlo_domain);
@@ -112,8 +127,20 @@ bool session_has_cap(const struct session *s, const char *keyword)
 void session_tls_started(struct session *s)
 {
 	s->tls = true;
-	if (s->caps_valid)
+	pre_tls_clear(s);
+	if (s->caps_valid) {
+		size_t i;
+
+		/* Keep a copy to show what TLS changed once EHLO is sent again. */
+		s->pre_tls_caps = xcalloc(s->ncaps ? s->ncaps : 1, sizeof(*s->pre_tls_caps));
+		for (i = 0; i < s->ncaps; i++) {
+			s->pre_tls_caps[i].keyword = xstrdup(s->caps[i].keyword);
+			s->pre_tls_caps[i].params = xstrdup(s->caps[i].params);
+		}
+		s->npre_tls_caps = s->ncaps;
+		s->have_pre_tls_caps = true;
 		s->caps_stale = true;
+	}
 	s->phase = SESSION_CONNECTED;
 	s->authenticated = false;
 }

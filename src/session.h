@@ -46,6 +46,9 @@ struct session {
 	bool caps_valid;             /* an EHLO reply was parsed */
 	bool caps_stale;             /* learned before TLS */
 	bool helo_only;              /* HELO used: no extensions */
+	struct session_cap *pre_tls_caps;  /* what EHLO said before STARTTLS */
+	size_t npre_tls_caps;
+	bool have_pre_tls_caps;
 
 	size_t rcpts_accepted;       /* in the current transaction */
 	char last_verb[16];          /* verb the last reply answered */

@@ -11,6 +11,7 @@
 
 #include "cmd.h"
 #include "explain.h"
+#include "shell_tls.h"
 #include "util.h"
 
 void shell_init(struct shell *sh, const struct shell_opts *opts, shell_output_fn *out, void *ctx)
@@ -95,8 +96,30 @@ void shell_close(struct shell *sh, const char *why)
 	reply_parser_finish(&sh->parser);
 	reply_parser_init(&sh->parser);
 	sh->awaiting = 0;
+	sh->nsent = 0;
 	if (why)
 		shell_emit(sh, RENDER_EVENT, "%s", why);
+}
+
+static void sent_push(struct shell *sh, int n)
+{
+	int64_t t = now_ms();
+
+	while (n-- > 0 && sh->nsent < SESSION_MAX_PENDING)
+		sh->sent_at[sh->nsent++] = t;
+}
+
+/* Latency of the reply that just completed, -1 when unknown (unsolicited). */
+static int sent_pop(struct shell *sh)
+{
+	int64_t t;
+
+	if (sh->nsent == 0)
+		return -1;
+	t = sh->sent_at[0];
+	memmove(sh->sent_at, sh->sent_at + 1, (sh->nsent - 1) * sizeof(sh->sent_at[0]));
+	sh->nsent--;
+	return (int)(now_ms() - t);
 }
 
 static void on_attempt(void *ctx, enum transport_attempt_phase phase, const char *addr,
@@ -142,10 +165,6 @@ enum shell_status shell_connect(struct shell *sh, const struct target *t)
 		shell_emit(sh, RENDER_ERROR, "mx: targets need the DNS support, which is not built yet");
 		return SHELL_USAGE;
 	}
-	if (t->proto == TARGET_SMTPS) {
-		shell_emit(sh, RENDER_ERROR, "smtps:// (implicit TLS) is not supported yet");
-		return SHELL_USAGE;
-	}
 	tr = transport_connect(t, sh->opts.family, sh->opts.timeout_ms, on_attempt, sh, &e);
 	if (!tr) {
 		shell_emit(sh, RENDER_ERROR, "%s", e.msg);
@@ -161,8 +180,19 @@ enum shell_status shell_connect(struct shell *sh, const struct target *t)
 	reply_parser_finish(&sh->parser);
 	reply_parser_init(&sh->parser);
 	sh->reply_anoms_shown = 0;
+	sh->tls_fault = false;
+	sh->io_status = SHELL_OK;
 	sh->awaiting = 1;
+	sh->nsent = 0;
+	sent_push(sh, 1);
 	arm_deadline(sh);
+	if (t->proto == TARGET_SMTPS || sh->opts.implicit_tls) {
+		enum shell_status st = shell_tls_start(sh, false);
+
+		if (st != SHELL_OK)
+			return st;
+		arm_deadline(sh);
+	}
 	return SHELL_OK;
 }
 
@@ -183,7 +213,8 @@ static void report_anomalies(struct shell *sh, unsigned bits)
 	}
 }
 
-static void reply_complete(struct shell *sh)
+/* Returns true when the reply was a 220 to STARTTLS: the handshake comes next. */
+static bool reply_complete(struct shell *sh)
 {
 	struct reply r;
 	const char *verb;
@@ -192,12 +223,15 @@ static void reply_complete(struct shell *sh)
 	report_anomalies(sh, r.anomalies);
 	sh->reply_anoms_shown = 0;
 	verb = session_reply(&sh->sess, &r);
+	sh->last_latency_ms = verb[0] ? sent_pop(sh) : -1;
 	if (sh->awaiting > 0) {
 		sh->awaiting--;
 		arm_deadline(sh);
 	} else if (!verb[0]) {
 		shell_emit(sh, RENDER_EVENT, "unsolicited reply (no command was waiting for it)");
 	}
+	if (sh->opts.timing && sh->last_latency_ms >= 0)
+		shell_emit(sh, RENDER_NOTE, "%s reply after %d ms", verb, sh->last_latency_ms);
 	if (sh->opts.explain == EXPLAIN_ALL ||
 			(sh->opts.explain == EXPLAIN_ERRORS && (r.code >= 400 || r.code == 0))) {
 		char *note = r.code ? explain_reply_dup(r.code, r.esc)
@@ -208,13 +242,17 @@ static void reply_complete(struct shell *sh)
 	}
 	if (sh->sess.phase == SESSION_DATA && strcmp(verb, "DATA") == 0)
 		shell_emit(sh, RENDER_EVENT, "message text now: a line with a single \".\" ends it");
+	if ((strcmp(verb, "EHLO") == 0 || strcmp(verb, "LHLO") == 0) && r.code == 250 && sh->sess.tls)
+		shell_tls_caps_changed(sh);
 	reply_finish(&sh->last);
 	sh->last = r;
 	sh->have_last = true;
+	return strcmp(verb, "STARTTLS") == 0 && r.code == 220 && !sh->sess.tls;
 }
 
-/* Feed buffered bytes to the parser; stops after the 220 to STARTTLS would go here. */
-static void parse_buffered(struct shell *sh)
+/* Feed buffered bytes to the parser. After a 220 to STARTTLS it stops and
+ * hands over to the handshake: what follows that reply is not parsed. */
+static enum shell_status parse_buffered(struct shell *sh)
 {
 	size_t len;
 	const char *data = transport_data(sh->tr, &len);
@@ -230,11 +268,12 @@ static void parse_buffered(struct shell *sh)
 			continue;
 		shell_emit_raw(sh, RENDER_RECV, ev.code, ev.line->text, ev.line->len);
 		report_anomalies(sh, ev.line->anomalies);
-		if (ev.type == REPLY_EV_LAST)
-			reply_complete(sh);
+		if (ev.type == REPLY_EV_LAST && reply_complete(sh))
+			return shell_tls_start(sh, true);
 		if (!sh->tr)
-			return;
+			return SHELL_OK;
 	}
+	return SHELL_OK;
 }
 
 enum shell_status shell_io(struct shell *sh)
@@ -249,8 +288,15 @@ enum shell_status shell_io(struct shell *sh)
 		enum transport_read r = transport_fill(sh->tr, &e);
 
 		if (r == TRANSPORT_READ_DATA) {
+			enum shell_status st;
+
 			arm_deadline(sh);
-			parse_buffered(sh);
+			st = parse_buffered(sh);
+			if (st != SHELL_OK) {
+				sh->io_status = st;
+				if (!sh->tr)
+					return st;
+			}
 			continue;
 		}
 		if (r == TRANSPORT_READ_AGAIN)
@@ -316,8 +362,16 @@ enum shell_status shell_wait(struct shell *sh)
 		}
 		if (rc == 0)
 			continue;
-		if (shell_io(sh) == SHELL_CONN)
-			return SHELL_CONN;
+		rc = shell_io(sh);
+		if (rc != SHELL_OK)
+			break;
+	}
+	if (sh->io_status != SHELL_OK) {
+		enum shell_status st = sh->io_status;
+
+		sh->io_status = SHELL_OK;
+		sh->lost = false;
+		return st;
 	}
 	if (sh->lost) {
 		sh->lost = false;
@@ -366,6 +420,7 @@ enum shell_status shell_send_smtp(struct shell *sh, const char *line)
 	enum shell_status st;
 	int replies;
 
+	sh->io_status = SHELL_OK;
 	if (!sh->tr) {
 		shell_emit(sh, RENDER_ERROR, "not connected (use /connect TARGET)");
 		return SHELL_CONN;
@@ -376,6 +431,7 @@ enum shell_status shell_send_smtp(struct shell *sh, const char *line)
 	if (st != SHELL_OK)
 		return st;
 	replies = session_line_sent(&sh->sess, line);
+	sent_push(sh, replies);
 	if (replies > 0) {
 		if (sh->awaiting == 0)
 			arm_deadline(sh);

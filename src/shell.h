@@ -24,6 +24,7 @@ enum shell_status {
 	SHELL_EXPECT,   /* an /expect failed */
 	SHELL_USAGE,    /* bad local command or arguments */
 	SHELL_CONN,     /* not connected, connection lost, no reply in time */
+	SHELL_TLS,      /* handshake failed, verification failed when required, injection */
 	SHELL_FAILED,   /* another local failure (a file, a setting) */
 	SHELL_QUIT,     /* the user asked to leave */
 };
@@ -35,6 +36,14 @@ struct shell_opts {
 	enum transport_family family;
 	enum explain_mode explain;      /* plain-language line under replies */
 	bool interactive;
+	struct tlsc_opts tls;           /* handshake settings (CA, SNI, versions, client cert) */
+	bool tls_verify;                /* a verification failure ends the session */
+	bool implicit_tls;              /* --tls: handshake before the greeting */
+	bool timing;                    /* show each reply's latency */
+	bool complete_all;              /* complete every verb, not only the advertised ones */
+	const char *ehlo_name;          /* defaults from the configuration file */
+	const char *from;
+	const char *to;
 };
 
 typedef void shell_output_fn(void *ctx, enum render_kind kind, bool tls, int code,
@@ -55,9 +64,18 @@ struct shell {
 	int awaiting;                 /* replies still expected */
 	int64_t deadline;             /* when the awaited reply is overdue */
 	bool lost;                    /* the connection went away while a reply was awaited */
+	bool tls_fault;               /* injection seen, or a TLS failure to report as such */
+	enum shell_status io_status;  /* a failure met while reading (TLS), for the waiter */
 
 	shell_output_fn *out;
 	void *out_ctx;
+	/* The front end's history, for /history (NULL in batch mode). */
+	void (*show_history)(struct shell *sh);
+
+	/* When each awaited reply's command was sent, oldest first, for latency. */
+	int64_t sent_at[SESSION_MAX_PENDING];
+	size_t nsent;
+	int last_latency_ms;          /* of the last complete reply, -1 unknown */
 };
 
 void shell_init(struct shell *sh, const struct shell_opts *opts, shell_output_fn *out, void *ctx);

@@ -25,6 +25,7 @@ struct transport {
 	char local_addr[64], local_port[8];
 	char *buf;
 	size_t start, end, cap;
+	struct tlsc *tls;
 };
 
 static bool set_nonblock(int fd)
@@ -205,6 +206,7 @@ void transport_destroy(struct transport *t)
 {
 	if (!t)
 		return;
+	tlsc_destroy(t->tls);
 	if (t->fd >= 0)
 		close(t->fd);
 	free(t->buf);
@@ -253,6 +255,22 @@ enum transport_read transport_fill(struct transport *t, struct err *e)
 			t->buf = xrealloc(t->buf, t->cap);
 		}
 	}
+	if (t->tls) {
+		size_t got = 0;
+
+		switch (tlsc_read(t->tls, t->buf + t->end, t->cap - t->end, &got, e)) {
+		case TLSC_DATA:
+			t->end += got;
+			return TRANSPORT_READ_DATA;
+		case TLSC_AGAIN:
+			return TRANSPORT_READ_AGAIN;
+		case TLSC_EOF:
+			return TRANSPORT_READ_EOF;
+		case TLSC_ERROR:
+			return TRANSPORT_READ_ERROR;
+		}
+		return TRANSPORT_READ_ERROR;
+	}
 	do {
 		n = recv(t->fd, t->buf + t->end, t->cap - t->end, MSG_DONTWAIT);
 	} while (n < 0 && errno == EINTR);
@@ -294,6 +312,8 @@ bool transport_send(struct transport *t, const char *data, size_t len, int timeo
 {
 	int64_t deadline = now_ms() + timeout_ms;
 
+	if (t->tls)
+		return tlsc_write(t->tls, data, len, timeout_ms, e);
 	while (len > 0) {
 		ssize_t n = send(t->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 
@@ -316,4 +336,20 @@ bool transport_send(struct transport *t, const char *data, size_t len, int timeo
 		return err_set(e, ERR_CONN, "write error: %s", strerror(errno));
 	}
 	return true;
+}
+
+bool transport_start_tls(struct transport *t, const char *host, const struct tlsc_opts *opts,
+	int timeout_ms, struct err *e)
+{
+	if (t->tls)
+		return err_set(e, ERR_TLS, "TLS is already active on this connection");
+	if (t->end != t->start)
+		return err_set(e, ERR_INTERNAL, "plaintext bytes still buffered before the TLS handshake");
+	t->tls = tlsc_start(t->fd, host, opts, timeout_ms, e);
+	return t->tls != NULL;
+}
+
+struct tlsc *transport_tls(const struct transport *t)
+{
+	return t->tls;
 }

@@ -12,6 +12,7 @@
 
 #include "err.h"
 #include "target.h"
+#include "tls.h"
 
 enum transport_family { TRANSPORT_ANY = 0, TRANSPORT_V4, TRANSPORT_V6 };
 
@@ -53,6 +54,16 @@ const char *transport_data(const struct transport *t, size_t *len);
 void transport_consume(struct transport *t, size_t n);
 /* Drop everything buffered (returns how many bytes were dropped). */
 size_t transport_discard(struct transport *t);
+
+/*
+ * Switch the stream to TLS (STARTTLS or implicit TLS). The caller must have
+ * consumed or discarded every buffered plaintext byte first: nothing read
+ * before the handshake may be taken as data received under TLS.
+ */
+bool transport_start_tls(struct transport *t, const char *host, const struct tlsc_opts *opts,
+	int timeout_ms, struct err *e);
+/* The TLS connection, or NULL when the stream is plaintext. */
+struct tlsc *transport_tls(const struct transport *t);
 
 /* Write all of data, waiting at most timeout_ms for the socket to take it. */
 bool transport_send(struct transport *t, const char *data, size_t len, int timeout_ms,

@@ -23,8 +23,13 @@
 # Functions:
 #   free_port                    print a TCP port free on 127.0.0.1 and ::1
 #   start_fake SCENARIO [ARGS]   start fake-smtpd (SCENARIO: a path, or a file name in
-#                                e2e/scenarios/; ARGS: e.g. --listen ::1, --connections 2);
-#                                sets FAKE_PORT FAKE_LOG FAKE_PID FAKE_ADDR FAKE_TARGET
+#                                e2e/scenarios/; ARGS: e.g. --listen ::1, --connections 2,
+#                                --unix PATH); sets FAKE_PORT FAKE_LOG FAKE_PID FAKE_ADDR
+#                                FAKE_TARGET (with --unix: FAKE_PORT is empty, FAKE_ADDR the
+#                                socket path and FAKE_TARGET unix:PATH)
+#   start_fake --no-accept [ARGS]  a listener that never accepts, its accept queue full
+#                                (connect timeouts); sets FAKE_PORT FAKE_PID FAKE_ADDR
+#                                FAKE_TARGET
 #   wait_fake [PID] [SECONDS]    wait for a fake server to finish (default: the last one,
 #                                10 s); fails if it does not, or exits non-zero
 #   start_postfix [--tls]        start a private Postfix; sets PF_PORT PF_PID PF_RUN PF_LOG
@@ -247,12 +252,17 @@ EOF
 
 start_fake() {
 	(($# >= 1)) || _die "start_fake: no scenario given"
-	local scn=$1 portfile i a
-	shift
-	if [[ $scn != */* ]]; then
-		scn=$SCENARIOS/$scn
+	local scn=$1 portfile i a unix='' scn_arg=()
+	if [[ $scn == --no-accept ]]; then
+		scn=''
+	else
+		shift
+		if [[ $scn != */* ]]; then
+			scn=$SCENARIOS/$scn
+		fi
+		[[ -f $scn ]] || _die "start_fake: no scenario file $scn"
+		scn_arg=("$scn")
 	fi
-	[[ -f $scn ]] || _die "start_fake: no scenario file $scn"
 	_FAKE_N=$((_FAKE_N + 1))
 	portfile=$SCRATCH/fake$_FAKE_N.port
 	FAKE_LOG=$SCRATCH/fake$_FAKE_N.log
@@ -261,30 +271,34 @@ start_fake() {
 	FAKE_ADDR=127.0.0.1
 	for ((i = 1; i <= $#; i++)); do
 		a=${!i}
+		local j=$((i + 1))
 		case $a in
 		--listen=*) FAKE_ADDR=${a#--listen=} ;;
-		--listen)
-			local j=$((i + 1))
-			FAKE_ADDR=${!j:-}
-			;;
+		--listen) FAKE_ADDR=${!j:-} ;;
+		--unix=*) unix=${a#--unix=} ;;
+		--unix) unix=${!j:-} ;;
 		esac
 	done
-	"$PYTHON" "$FAKE_SMTPD" --port-file "$portfile" --log "$FAKE_LOG" "$@" "$scn" \
+	"$PYTHON" "$FAKE_SMTPD" --port-file "$portfile" --log "$FAKE_LOG" "$@" "${scn_arg[@]}" \
 		</dev/null >"$FAKE_ERR" 2>&1 &
 	FAKE_PID=$!
 	_FAKE_PIDS+=("$FAKE_PID")
 	for ((i = 0; i < 1000; i++)); do
 		[[ -s $portfile ]] && break
 		if ! kill -0 "$FAKE_PID" 2>/dev/null; then
-			_die "fake server did not start ($(basename "$scn")):
+			_die "fake server did not start ($(basename -- "${scn:-no-accept}")):
 $(cat "$FAKE_ERR")"
 		fi
 		sleep 0.01
 	done
-	[[ -s $portfile ]] || _die "fake server wrote no port file within 10 s ($(basename "$scn")):
+	[[ -s $portfile ]] || _die "fake server wrote no port file within 10 s ($(basename -- "${scn:-no-accept}")):
 $(cat "$FAKE_ERR")"
 	FAKE_PORT=$(<"$portfile")
-	if [[ $FAKE_ADDR == *:* ]]; then
+	if [[ -n $unix ]]; then
+		FAKE_ADDR=$FAKE_PORT
+		FAKE_PORT=''
+		FAKE_TARGET="unix:$FAKE_ADDR"
+	elif [[ $FAKE_ADDR == *:* ]]; then
 		FAKE_TARGET="[$FAKE_ADDR]:$FAKE_PORT"
 	else
 		FAKE_TARGET="$FAKE_ADDR:$FAKE_PORT"

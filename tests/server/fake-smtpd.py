@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """fake-smtpd: a scriptable SMTP test server, for behaviour no real MTA produces on purpose.
 
-usage: fake-smtpd.py [--listen 127.0.0.1|::1] --port-file FILE [--log FILE]
+usage: fake-smtpd.py [--listen 127.0.0.1|::1 | --unix PATH] --port-file FILE [--log FILE]
                      [--connections N] SCENARIO
+       fake-smtpd.py [--listen 127.0.0.1|::1] --port-file FILE --no-accept
 
 The server binds port 0 on a loopback address (127.0.0.1 by default), writes the port
 number it got to --port-file (written to a temporary file, then renamed, so a reader never
@@ -25,6 +26,16 @@ Besides client lines the log holds these markers:
     ERROR <what>        an internal error; the server then exits with status 1
 Reading a line never crashes on any input; a timeout or a client close ends the connection
 quietly (the server goes on with the next connection, or exits 0).
+
+--unix PATH listens on a Unix-domain socket at PATH instead of TCP (PATH must not exist
+yet; it is removed when the server exits) and writes PATH, not a port, to --port-file.
+
+--no-accept runs no scenario: it listens with a backlog of 0, never accepts, and fills the
+accept queue with filler connections of its own until a further connection no longer
+completes (on Linux, SYNs to a listener whose accept queue is full are dropped), then
+writes the port file and waits until it is terminated (SIGTERM: exit 0) or 60 s have
+passed.  A client connecting to it sees a connect that neither succeeds nor is refused: a
+connect timeout.
 
 Exit status: 0 after serving all connections; 1 on an internal error; 2 on a usage or
 scenario syntax error (the scenario is checked before the port is bound).
@@ -75,6 +86,8 @@ import argparse
 import ipaddress
 import os
 import re
+import select
+import signal
 import socket
 import ssl
 import sys
@@ -85,6 +98,7 @@ DEFAULT_TIMEOUT = 10.0
 WRITE_TIMEOUT = 60.0
 MAX_LINE = 1 << 20  # a client line longer than this is logged cut, the rest skipped
 SPLIT_PAUSE = 0.002
+NO_ACCEPT_LIFETIME = 60.0  # --no-accept: give up after this long
 
 
 class ScenarioError(Exception):
@@ -592,14 +606,53 @@ def write_port_file(path, port):
     os.replace(tmp, path)
 
 
+def no_accept_server(addr, family, port_file):
+    """Listen, never accept, and keep the accept queue full (see --no-accept)."""
+    srv = socket.socket(family, socket.SOCK_STREAM)
+    srv.bind((str(addr), 0))
+    srv.listen(0)
+    port = srv.getsockname()[1]
+    fillers = []
+    full = False
+    for _ in range(16):
+        c = socket.socket(family, socket.SOCK_STREAM)
+        c.setblocking(False)
+        err = c.connect_ex((str(addr), port))
+        if err == 0:
+            fillers.append(c)
+            continue
+        # EINPROGRESS: wait a little for the handshake to complete.
+        _r, w, _x = select.select([], [c], [], 0.3)
+        if w and c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+            fillers.append(c)
+            continue
+        # This one hangs in SYN-SENT: the queue is full.  Drop it, keep the others.
+        c.close()
+        full = True
+        break
+    if not full:
+        raise RuntimeError(f"the accept queue did not fill up after {len(fillers)} connections")
+    write_port_file(port_file, port)
+    deadline = time.monotonic() + NO_ACCEPT_LIFETIME
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+    for c in fillers:
+        c.close()
+    srv.close()
+
+
 def main(argv):
     ap = argparse.ArgumentParser(
         prog="fake-smtpd.py", description="Scriptable SMTP test server (loopback only).")
     ap.add_argument("--listen", default="127.0.0.1", help="loopback address (127.0.0.1 or ::1)")
-    ap.add_argument("--port-file", required=True, help="where to write the port number")
+    ap.add_argument("--unix", metavar="PATH", help="listen on a Unix-domain socket at PATH")
+    ap.add_argument("--port-file", required=True,
+                    help="where to write the port number (the socket path with --unix)")
     ap.add_argument("--log", help="log of the client's lines")
     ap.add_argument("--connections", type=int, default=1, help="connections to serve (default 1)")
-    ap.add_argument("scenario")
+    ap.add_argument("--no-accept", action="store_true",
+                    help="never accept, with a full accept queue (connect timeouts)")
+    ap.add_argument("scenario", nargs="?")
     args = ap.parse_args(argv)
 
     try:
@@ -610,6 +663,22 @@ def main(argv):
         ap.error(f"--listen: {args.listen} is not a loopback address")
     if args.connections < 1:
         ap.error("--connections must be at least 1")
+    family = socket.AF_INET6 if addr.version == 6 else socket.AF_INET
+
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(0))
+
+    if args.no_accept:
+        if args.scenario or args.unix:
+            ap.error("--no-accept takes no scenario and no --unix")
+        try:
+            no_accept_server(addr, family, args.port_file)
+        except (OSError, RuntimeError) as e:
+            print(f"fake-smtpd: --no-accept: {e}", file=sys.stderr)
+            return 1
+        return 0
+
+    if not args.scenario:
+        ap.error("a SCENARIO is required")
     try:
         steps = parse_scenario(args.scenario)
     except (ScenarioError, OSError) as e:
@@ -617,16 +686,24 @@ def main(argv):
         return 2
 
     log = Log(args.log)
-    family = socket.AF_INET6 if addr.version == 6 else socket.AF_INET
+    where = f"unix:{args.unix}" if args.unix else str(addr)
+    bound = None
     try:
-        srv = socket.socket(family, socket.SOCK_STREAM)
-        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        srv.bind((str(addr), 0))
-        srv.listen(16)
-        write_port_file(args.port_file, srv.getsockname()[1])
+        if args.unix:
+            srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            srv.bind(args.unix)
+            bound = args.unix
+            srv.listen(16)
+            write_port_file(args.port_file, args.unix)
+        else:
+            srv = socket.socket(family, socket.SOCK_STREAM)
+            srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            srv.bind((str(addr), 0))
+            srv.listen(16)
+            write_port_file(args.port_file, srv.getsockname()[1])
     except OSError as e:
         log.write(f"ERROR cannot listen: {e}")
-        print(f"fake-smtpd: cannot listen on {addr}: {e}", file=sys.stderr)
+        print(f"fake-smtpd: cannot listen on {where}: {e}", file=sys.stderr)
         return 1
 
     try:
@@ -639,6 +716,11 @@ def main(argv):
         return 1
     finally:
         srv.close()
+        if bound:
+            try:
+                os.unlink(bound)
+            except OSError:
+                pass
     return 0
 
 
