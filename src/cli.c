@@ -23,7 +23,7 @@
 #include "util.h"
 
 static struct {
-	struct shell sh;
+	struct shell *sh;
 	bool color;
 	const char *history_path;
 	bool prompt_shown;      /* the readline handler is installed */
@@ -85,15 +85,15 @@ static void update_prompt(void)
 	char state[128];
 
 	free(cli.prompt);
-	cli.prompt = render_prompt_dup(shell_prompt_host(&cli.sh),
-		shell_prompt_state(&cli.sh, state, sizeof(state)), cli.color);
+	cli.prompt = render_prompt_dup(shell_prompt_host(cli.sh),
+		shell_prompt_state(cli.sh, state, sizeof(state)), cli.color);
 	if (cli.prompt_shown)
 		rl_set_prompt(cli.prompt);
 }
 
 static void history_add(const char *line)
 {
-	if (!*line || shell_line_sensitive(&cli.sh, line))
+	if (!*line || shell_line_sensitive(cli.sh, line))
 		return;
 	if (cli.last_history && strcmp(cli.last_history, line) == 0)
 		return;
@@ -166,8 +166,8 @@ static char **cli_complete(const char *text, int start, int end)
 
 	(void)text;
 	rl_attempted_completion_over = 1;
-	if (cli.sh.opts.from && cli.sh.opts.from[0]) {
-		char *f = xasprintf("<%s>", cli.sh.opts.from);
+	if (cli.sh->opts.from && cli.sh->opts.from[0]) {
+		char *f = xasprintf("<%s>", cli.sh->opts.from);
 
 		collect_address(f, &addrs, &naddrs);
 		free(f);
@@ -180,20 +180,20 @@ static char **cli_complete(const char *text, int start, int end)
 		else if (hl[h]->line[0] == '/')
 			collect_host(hl[h]->line, &hosts, &nhosts);
 	}
-	if (cli.sh.opts.to && cli.sh.opts.to[0]) {
-		char *t = xasprintf("<%s>", cli.sh.opts.to);
+	if (cli.sh->opts.to && cli.sh->opts.to[0]) {
+		char *t = xasprintf("<%s>", cli.sh->opts.to);
 
 		collect_address(t, &addrs, &naddrs);
 		free(t);
 	}
 	memset(&ctx, 0, sizeof(ctx));
-	ctx.sess = shell_connected(&cli.sh) ? &cli.sh.sess : NULL;
-	ctx.in_data = shell_in_data(&cli.sh);
+	ctx.sess = shell_connected(cli.sh) ? &cli.sh->sess : NULL;
+	ctx.in_data = shell_in_data(cli.sh);
 	ctx.addresses = addrs;
 	ctx.naddresses = naddrs;
 	ctx.hosts = hosts;
 	ctx.nhosts = nhosts;
-	ctx.advertised_only = !cli.sh.opts.complete_all;
+	ctx.advertised_only = !cli.sh->opts.complete_all;
 	cands = complete_line(&ctx, rl_line_buffer, (size_t)start, (size_t)end, &want_files);
 	if (want_files) {
 		/* Let readline complete file names. */
@@ -273,12 +273,12 @@ static void hide_prompt(void)
 
 static void quit_politely(void)
 {
-	if (shell_connected(&cli.sh) && cli.sh.sess.phase != SESSION_QUITTING &&
-			!shell_in_data(&cli.sh)) {
-		if (shell_send_smtp(&cli.sh, "QUIT") == SHELL_OK)
-			shell_wait(&cli.sh);
+	if (shell_connected(cli.sh) && cli.sh->sess.phase != SESSION_QUITTING &&
+			!shell_in_data(cli.sh)) {
+		if (shell_send_smtp(cli.sh, "QUIT") == SHELL_OK)
+			shell_wait(cli.sh);
 	}
-	shell_close(&cli.sh, NULL);
+	shell_close(cli.sh, NULL);
 	cli.done = true;
 }
 
@@ -297,9 +297,9 @@ static void on_line(char *line)
 	 * readline's prompt comes back only when the reply is in. */
 	hide_prompt();
 	/* Message text is not a command worth recalling, and may be private. */
-	if (!shell_in_data(&cli.sh))
+	if (!shell_in_text(cli.sh))
 		history_add(line);
-	st = shell_exec_line(&cli.sh, line);
+	st = shell_exec_line(cli.sh, line);
 	free(line);
 	if (st == SHELL_QUIT)
 		cli.done = true;
@@ -329,6 +329,13 @@ static void history_open(void)
 	close(fd);
 	read_history(cli.history_path);
 	history_truncate_file(cli.history_path, 2000);
+	/* Duplicates are dropped across sessions too: start from the file's last line. */
+	if (history_length > 0) {
+		HIST_ENTRY *last = history_get(history_base + history_length - 1);
+
+		if (last && last->line)
+			cli.last_history = xstrdup(last->line);
+	}
 }
 
 char *cli_history_path_dup(void)
@@ -348,9 +355,9 @@ static void loop(void)
 {
 	while (!cli.done) {
 		struct pollfd pfd[2];
-		int nfds = 0, timeout, rc, sock = shell_fd(&cli.sh);
+		int nfds = 0, timeout, rc, sock = shell_fd(cli.sh);
 
-		if (!shell_busy(&cli.sh))
+		if (!shell_busy(cli.sh))
 			show_prompt();
 		if (cli.prompt_shown) {
 			pfd[nfds].fd = STDIN_FILENO;
@@ -360,7 +367,7 @@ static void loop(void)
 			pfd[nfds].fd = sock;
 			pfd[nfds++].events = POLLIN;
 		}
-		timeout = shell_timeout_left(&cli.sh);
+		timeout = shell_timeout_left(cli.sh);
 		rc = poll(pfd, (nfds_t)nfds, timeout);
 		if (rc < 0 && errno != EINTR)
 			break;
@@ -370,8 +377,8 @@ static void loop(void)
 		}
 		if (got_sigint) {
 			got_sigint = 0;
-			if (shell_busy(&cli.sh)) {
-				shell_cancel_wait(&cli.sh);
+			if (shell_busy(cli.sh)) {
+				shell_cancel_wait(cli.sh);
 			} else if (cli.prompt_shown) {
 				/* Ctrl-C drops the line being typed, as in a shell. */
 				rl_replace_line("", 0);
@@ -382,8 +389,8 @@ static void loop(void)
 			continue;
 		}
 		if (rc == 0) {
-			if (shell_busy(&cli.sh) && shell_timeout_left(&cli.sh) == 0)
-				shell_timed_out(&cli.sh);
+			if (shell_busy(cli.sh) && shell_timeout_left(cli.sh) == 0)
+				shell_timed_out(cli.sh);
 			continue;
 		}
 		if (rc < 0)
@@ -394,8 +401,8 @@ static void loop(void)
 			if (pfd[i].fd == STDIN_FILENO) {
 				if (cli.prompt_shown)
 					rl_callback_read_char();
-			} else if (pfd[i].fd == shell_fd(&cli.sh)) {
-				shell_io(&cli.sh);
+			} else if (pfd[i].fd == shell_fd(cli.sh)) {
+				shell_io(cli.sh);
 				update_prompt();
 				if (cli.prompt_shown)
 					rl_redisplay();
@@ -404,17 +411,18 @@ static void loop(void)
 	}
 }
 
-int cli_run(const struct shell_opts *sopts, const struct cli_opts *copts, const struct target *target)
+int cli_run(struct shell *sh, const struct cli_opts *copts, const struct target *target)
 {
 	struct sigaction sa;
-	struct shell_opts so = *sopts;
 
 	memset(&cli, 0, sizeof(cli));
-	so.interactive = true;
+	cli.sh = sh;
+	sh->opts.interactive = true;
+	sh->out = cli_output;
+	sh->out_ctx = NULL;
+	sh->show_history = show_history;
 	cli.color = copts->color;
 	cli.history_path = copts->history_path;
-	shell_init(&cli.sh, &so, cli_output, NULL);
-	cli.sh.show_history = show_history;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigint;
@@ -434,12 +442,13 @@ int cli_run(const struct shell_opts *sopts, const struct cli_opts *copts, const 
 	history_open();
 
 	if (target)
-		shell_connect(&cli.sh, target);
+		shell_connect(cli.sh, target);
 	else
-		shell_emit(&cli.sh, RENDER_EVENT, "not connected: /connect TARGET, /help for commands");
+		shell_emit(cli.sh, RENDER_EVENT, "not connected: /connect TARGET, /help for commands");
 	loop();
 	hide_prompt();
-	shell_finish(&cli.sh);
+	shell_close(sh, NULL);
+	sh->out = NULL;
 	free(cli.prompt);
 	free(cli.last_history);
 	return 0;

@@ -12,9 +12,10 @@ struct cli_opts {
 	const char *history_path;   /* NULL: no history file */
 };
 
-/* Run the REPL until /quit or Ctrl-D; connects to target first when given.
- * Returns the process exit code. */
-int cli_run(const struct shell_opts *sopts, const struct cli_opts *copts, const struct target *target);
+/* Run the REPL on sh (initialised by the caller; its output goes to the
+ * terminal from now on) until /quit or Ctrl-D; connects to target first when
+ * given. Returns the process exit code. */
+int cli_run(struct shell *sh, const struct cli_opts *copts, const struct target *target);
 
 /* $XDG_STATE_HOME/smtpsh/history (or ~/.local/state/...); caller frees; NULL if no home. */
 char *cli_history_path_dup(void);

@@ -12,6 +12,8 @@
 
 #include "codes.h"
 #include "explain.h"
+#include "script.h"
+#include "shell_send.h"
 #include "shell_tls.h"
 #include "util.h"
 
@@ -195,6 +197,7 @@ enum shell_status cmd_expect(struct shell *sh, int argc, char **argv)
 	got = sh->last.nlines ? render_sanitize_dup(sh->last.lines[sh->last.nlines - 1].text,
 					sh->last.lines[sh->last.nlines - 1].len)
 			      : xstrdup("");
+	snprintf(sh->failed_verb, sizeof(sh->failed_verb), "%s", sh->sess.last_verb);
 	shell_emit(sh, RENDER_ERROR, "expectation failed: wanted %s, got %d%s%s (\"%s\")", want.s,
 		sh->last.code, sh->last.esc[0] ? " " : "", sh->last.esc, got);
 	free(got);
@@ -237,6 +240,7 @@ enum shell_status cmd_set(struct shell *sh, int argc, char **argv)
 			(sh->opts.timeout_ms % 1000) / 100);
 		shell_emit(sh, RENDER_INFO, "explain %s", explain_names[sh->opts.explain]);
 		shell_emit(sh, RENDER_INFO, "tls-verify %s", sh->opts.tls_verify ? "on" : "off");
+		shell_emit(sh, RENDER_INFO, "on-error %s", sh->opts.keep_going ? "continue" : "stop");
 		return SHELL_OK;
 	}
 	if (strcasecmp(argv[1], "timeout") == 0) {
@@ -285,7 +289,19 @@ enum shell_status cmd_set(struct shell *sh, int argc, char **argv)
 		shell_emit(sh, RENDER_ERROR, "/set tls-verify: on or off");
 		return SHELL_USAGE;
 	}
-	shell_emit(sh, RENDER_ERROR, "/set: unknown setting (timeout, explain, tls-verify)");
+	if (strcasecmp(argv[1], "on-error") == 0) {
+		if (argc == 2) {
+			shell_emit(sh, RENDER_INFO, "on-error %s", sh->opts.keep_going ? "continue" : "stop");
+			return SHELL_OK;
+		}
+		if (strcasecmp(argv[2], "stop") == 0 || strcasecmp(argv[2], "continue") == 0) {
+			sh->opts.keep_going = strcasecmp(argv[2], "continue") == 0;
+			return SHELL_OK;
+		}
+		shell_emit(sh, RENDER_ERROR, "/set on-error: stop or continue");
+		return SHELL_USAGE;
+	}
+	shell_emit(sh, RENDER_ERROR, "/set: unknown setting (timeout, explain, tls-verify, on-error)");
 	return SHELL_USAGE;
 }
 
@@ -373,4 +389,74 @@ enum shell_status cmd_history(struct shell *sh, int argc, char **argv)
 	}
 	sh->show_history(sh);
 	return SHELL_OK;
+}
+
+enum shell_status cmd_source(struct shell *sh, int argc, char **argv)
+{
+	(void)argc;
+	return script_source_file(sh, argv[1]);
+}
+
+enum shell_status cmd_send(struct shell *sh, int argc, char **argv)
+{
+	const char *path = NULL;
+	bool bdat = false;
+	long chunk = 0;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--bdat") == 0) {
+			bdat = true;
+		} else if (strcmp(argv[i], "--chunk") == 0 && i + 1 < argc) {
+			if (!str_to_long(argv[++i], 1, 1L << 30, &chunk)) {
+				shell_emit(sh, RENDER_ERROR, "/send: --chunk takes a size in octets (1 to 1073741824)");
+				return SHELL_USAGE;
+			}
+			bdat = true;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			shell_emit(sh, RENDER_ERROR, "usage: /send [file] [--bdat] [--chunk octets]");
+			return SHELL_USAGE;
+		} else if (!path) {
+			path = argv[i];
+		} else {
+			shell_emit(sh, RENDER_ERROR, "usage: /send [file] [--bdat] [--chunk octets]");
+			return SHELL_USAGE;
+		}
+	}
+	return shell_send_message(sh, path, bdat, (size_t)chunk);
+}
+
+enum shell_status cmd_pipeline(struct shell *sh, int argc, char **argv)
+{
+	size_t i;
+
+	if (argc == 1) {
+		if (sh->pipelining) {
+			shell_emit(sh, RENDER_ERROR, "/pipeline: already queueing (%zu lines); /pipeline end sends them",
+				sh->nqueue);
+			return SHELL_USAGE;
+		}
+		sh->pipelining = true;
+		shell_emit(sh, RENDER_EVENT, "queueing SMTP lines: /pipeline end sends them, /pipeline cancel drops them");
+		return SHELL_OK;
+	}
+	if (strcasecmp(argv[1], "end") == 0) {
+		if (!sh->pipelining) {
+			shell_emit(sh, RENDER_ERROR, "/pipeline end: nothing is being queued (start with /pipeline)");
+			return SHELL_USAGE;
+		}
+		return shell_pipeline_flush(sh);
+	}
+	if (strcasecmp(argv[1], "cancel") == 0) {
+		for (i = 0; i < sh->nqueue; i++)
+			free(sh->queue[i]);
+		free(sh->queue);
+		sh->queue = NULL;
+		shell_emit(sh, RENDER_EVENT, "dropped %zu queued line%s", sh->nqueue, sh->nqueue == 1 ? "" : "s");
+		sh->nqueue = 0;
+		sh->pipelining = false;
+		return SHELL_OK;
+	}
+	shell_emit(sh, RENDER_ERROR, "usage: /pipeline [end|cancel]");
+	return SHELL_USAGE;
 }

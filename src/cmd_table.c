@@ -53,16 +53,32 @@ static const struct cmd commands[] = {
 		"Lists the history (the history file plus this session). AUTH lines,\n"
 		"answers to 334 challenges and message text are never kept in it.\n"
 		"Example: /history" },
+	{ "pipeline", "[end|cancel]", 0, 1, 0, cmd_pipeline,
+		"Queue SMTP lines and send them pipelined",
+		"After /pipeline, SMTP lines are queued instead of sent. /pipeline end\n"
+		"sends them in one write per group (a command such as DATA or EHLO ends\n"
+		"a group, RFC 2920) when PIPELINING is advertised, one at a time if not,\n"
+		"and shows which command each reply answers. /pipeline cancel drops them.\n"
+		"Example: /pipeline, MAIL FROM:<a@example.org>, RCPT TO:<b@example.net>, DATA, /pipeline end" },
 	{ "quit", "", 0, 0, 0, cmd_quit,
 		"Leave the shell",
 		"Closes the connection (without QUIT) and exits. Send QUIT first to\n"
 		"end the SMTP session politely; Ctrl-D does both.\n"
 		"Example: /quit" },
+	{ "send", "[file] [--bdat] [--chunk octets]", 0, 4, CMD_F_CONN, cmd_send,
+		"Send a message file (or a test message)",
+		"After MAIL and RCPT: DATA, then FILE with CRLF line endings and\n"
+		"dot-stuffing, then \".\"; with --bdat, BDAT chunks (CHUNKING) of at most\n"
+		"--chunk octets (default 1 MiB), the last marked LAST. Streams, so memory\n"
+		"stays flat for a file of any size. Without FILE a short test message\n"
+		"(Date, From, To, Subject, Message-ID) is generated from the envelope.\n"
+		"Example: /send message.eml --bdat" },
 	{ "set", "[name [value]]", 0, 2, 0, cmd_set,
 		"Show or change a setting",
 		"Settings: timeout SECONDS (connect and reply timeout);\n"
 		"explain errors|all|off (meaning shown under replies);\n"
-		"tls-verify on|off (a failed certificate verification ends the session).\n"
+		"tls-verify on|off (a failed certificate verification ends the session);\n"
+		"on-error stop|continue (what a batch run does after a failure).\n"
 		"Without arguments lists the settings.\n"
 		"Example: /set timeout 10" },
 	{ "sleep", "<seconds>", 1, 1, 0, cmd_sleep,
@@ -70,6 +86,12 @@ static const struct cmd commands[] = {
 		"Waits up to SECONDS (fractions allowed); server lines that arrive\n"
 		"meanwhile are shown, as an idle-timeout 421 would be.\n"
 		"Example: /sleep 1.5" },
+	{ "source", "<file>", 1, 1, 0, cmd_source,
+		"Run the lines of a file",
+		"Runs FILE line by line as a batch file would: comments, ${NAME}\n"
+		"variables, /expect. A failure stops the file (and, in batch mode,\n"
+		"the run) unless on-error is continue. Files may source others.\n"
+		"Example: /source checks/relay.smtpsh" },
 	{ "starttls", "", 0, 0, CMD_F_CONN, cmd_starttls,
 		"Send STARTTLS and start TLS on a 220",
 		"The same as typing STARTTLS. On a 220 reply the TLS handshake runs;\n"

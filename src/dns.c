@@ -138,7 +138,23 @@ struct dns {
 };
 
 static void dns_q_start(struct dns_query *q);
+static void dns_copy(char *dst, size_t size, const char *src);
 static void dns_val_run(struct dns *d, struct dns_val *job);
+
+/* Copy src into dst[size], cut if need be. */
+static void dns_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (size == 0) {
+		return;
+	}
+	if (n >= size) {
+		n = size - 1;
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
 
 /* ------------------------------------------------------------ names */
 
@@ -1006,12 +1022,12 @@ static void dns_q_build(struct dns_query *q, ldns_pkt *pkt, enum dns_sec sec, co
 	a->sec = sec;
 	if (why && *why) {
 		if (a->error[0]) {
-			char ede[sizeof(a->error)];
+			char *both = xasprintf("%s; %s", why, a->error);
 
-			snprintf(ede, sizeof(ede), "%s", a->error);
-			snprintf(a->error, sizeof(a->error), "%s; %s", why, ede);
+			dns_copy(a->error, sizeof(a->error), both);
+			free(both);
 		} else {
-			snprintf(a->error, sizeof(a->error), "%s", why);
+			dns_copy(a->error, sizeof(a->error), why);
 		}
 	}
 }
@@ -1022,7 +1038,7 @@ static void dns_val_fed(struct dns_query *q);
 static void dns_q_fail(struct dns_query *q, const char *why)
 {
 	if (q->feeds) {
-		snprintf(q->why, sizeof(q->why), "%s", why);
+		dns_copy(q->why, sizeof(q->why), why);
 		dns_val_fed(q);
 		return;
 	}
@@ -1276,10 +1292,10 @@ static void dns_q_tcp_failed(struct dns_query *q, const char *what)
 	}
 	pkt = q->trunc;
 	q->trunc = NULL;
-	snprintf(q->why, sizeof(q->why), "%s", why);
+	dns_copy(q->why, sizeof(q->why), why);
 	dns_q_answered(q, pkt, q->tsrv, true);
 	if (q->state == DNS_Q_DONE && !q->ans.error[0]) {
-		snprintf(q->ans.error, sizeof(q->ans.error), "%s", why);
+		dns_copy(q->ans.error, sizeof(q->ans.error), why);
 	}
 }
 

@@ -29,6 +29,7 @@ static void usage(FILE *fp)
 		"  -c, --command LINE    run LINE in batch mode (repeatable, in order)\n"
 		"  -f, --file FILE       run the lines of FILE in batch mode (repeatable)\n"
 		"  -k, --keep-going      in batch mode, go on after a failure\n"
+		"  -D NAME=VALUE         define ${NAME} for batch lines (repeatable)\n"
 		"  -t, --timeout SECS    connect and reply timeout (default 30)\n"
 		"  -4, -6                connect over IPv4 or IPv6 only\n"
 		"      --explain WHEN    meaning under replies: errors (default), all, off\n"
@@ -185,7 +186,8 @@ int main(int argc, char **argv)
 	enum color_mode color = COLOR_AUTO;
 	struct script_source *src = NULL;
 	size_t nsrc = 0;
-	bool keep_going = false, no_history = false;
+	bool no_history = false;
+	struct shell sh;
 	struct target target, *tp = NULL;
 	struct config cfg;
 	const char *history_path = NULL;
@@ -195,7 +197,8 @@ int main(int argc, char **argv)
 	load_config(&cfg, argc, argv);
 	apply_config(&cfg, &so, &color, &no_history, &history_path);
 	src = xcalloc((size_t)argc + 1, sizeof(*src));
-	while ((opt = getopt_long(argc, argv, "c:f:kt:46hV", long_opts, NULL)) != -1) {
+	shell_init(&sh, &so, NULL, NULL);
+	while ((opt = getopt_long(argc, argv, "c:f:kt:46D:hV", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			src[nsrc].kind = SCRIPT_LINE;
@@ -206,8 +209,26 @@ int main(int argc, char **argv)
 			src[nsrc++].text = optarg;
 			break;
 		case 'k':
-			keep_going = true;
+			so.keep_going = true;
 			break;
+		case 'D': {
+			char *eq = strchr(optarg, '=');
+			size_t i;
+
+			for (i = 0; eq && optarg + i < eq; i++)
+				if (!(optarg[i] == '_' || (optarg[i] >= 'A' && optarg[i] <= 'Z') ||
+						(optarg[i] >= 'a' && optarg[i] <= 'z') ||
+						(i > 0 && optarg[i] >= '0' && optarg[i] <= '9')))
+					break;
+			if (!eq || eq == optarg || optarg + i != eq) {
+				rc = usage_error("-D: \"%s\" is not NAME=VALUE (NAME: letters, digits, _)", optarg);
+				goto out;
+			}
+			*eq = '\0';
+			shell_set_var(&sh, optarg, eq + 1);
+			*eq = '=';
+			break;
+		}
 		case 't': {
 			char *end;
 			double v = strtod(optarg, &end);
@@ -341,27 +362,29 @@ int main(int argc, char **argv)
 		}
 		tp = &target;
 	}
+	sh.opts = so;
 	if (nsrc == 0 && isatty(STDIN_FILENO)) {
 		struct cli_opts co = { .color = render_color_enabled(color, STDOUT_FILENO) };
 		char *hist = no_history ? NULL : history_path ? xstrdup(history_path) : cli_history_path_dup();
 
 		co.history_path = hist;
-		rc = cli_run(&so, &co, tp);
+		rc = cli_run(&sh, &co, tp);
 		free(hist);
 	} else {
 		struct output out = { stdout, render_color_enabled(color, STDOUT_FILENO) };
-		struct shell sh;
 
 		if (nsrc == 0) {
 			src[0].kind = SCRIPT_STDIN;
 			src[0].text = "-";
 			nsrc = 1;
 		}
-		shell_init(&sh, &so, output_line, &out);
-		rc = script_run(&sh, tp, src, nsrc, keep_going);
-		shell_finish(&sh);
+		sh.out = output_line;
+		sh.out_ctx = &out;
+		rc = script_run(&sh, tp, src, nsrc);
+		sh.out = NULL;
 	}
 out:
+	shell_finish(&sh);
 	free(src);
 	config_finish(&cfg);
 	return rc;

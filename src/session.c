@@ -270,6 +270,11 @@ int session_line_sent(struct session *s, const char *line)
 		s->rcpts_accepted = 0;
 		return n;
 	}
+	if (s->auth_in_progress) {
+		/* An answer to a 334 challenge belongs to the AUTH exchange. */
+		pending_push(s, "AUTH");
+		return 1;
+	}
 	str_first_word_upper(line, verb, sizeof(verb));
 	if (strcmp(verb, "BDAT") == 0 && last_word_is_last(line) &&
 	    (s->phase == SESSION_MAIL || s->phase == SESSION_RCPT)) {
@@ -363,6 +368,7 @@ const char *session_reply(struct session *s, const struct reply *r)
 		s->npending--;
 	}
 	snprintf(s->last_verb, sizeof(s->last_verb), "%s", verb);
+	s->auth_in_progress = strcmp(verb, "AUTH") == 0 && code == 334;
 	if (code == 421) {
 		s->phase = SESSION_QUITTING;
 		return s->last_verb;

@@ -52,6 +52,7 @@ struct session {
 
 	size_t rcpts_accepted;       /* in the current transaction */
 	char last_verb[16];          /* verb the last reply answered */
+	bool auth_in_progress;       /* a 334 asked for more: the next line answers it */
 	size_t npending;
 	char *pending[SESSION_MAX_PENDING];  /* verbs upper-cased, "GREETING" for the banner */
 };

@@ -24,15 +24,59 @@ void shell_init(struct shell *sh, const struct shell_opts *opts, shell_output_fn
 	reply_parser_init(&sh->parser);
 }
 
+static void sent_clear(struct shell *sh);
+
+void shell_set_var(struct shell *sh, const char *name, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < sh->nvars; i++) {
+		if (strcmp(sh->vars[i].name, name) == 0) {
+			free(sh->vars[i].value);
+			sh->vars[i].value = xstrdup(value);
+			return;
+		}
+	}
+	sh->vars = xrealloc(sh->vars, sizeof(*sh->vars) * (sh->nvars + 1));
+	sh->vars[sh->nvars].name = xstrdup(name);
+	sh->vars[sh->nvars].value = xstrdup(value);
+	sh->nvars++;
+}
+
+const char *shell_get_var(const struct shell *sh, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sh->nvars; i++)
+		if (strcmp(sh->vars[i].name, name) == 0)
+			return sh->vars[i].value;
+	return getenv(name);
+}
+
 void shell_finish(struct shell *sh)
 {
+	size_t i;
+
 	if (!sh)
 		return;
+	for (i = 0; i < sh->nvars; i++) {
+		free(sh->vars[i].name);
+		free(sh->vars[i].value);
+	}
+	free(sh->vars);
+	sh->vars = NULL;
+	sh->nvars = 0;
 	transport_destroy(sh->tr);
 	sh->tr = NULL;
 	session_finish(&sh->sess);
 	reply_parser_finish(&sh->parser);
 	reply_finish(&sh->last);
+	sent_clear(sh);
+	for (i = 0; i < sh->nqueue; i++)
+		free(sh->queue[i]);
+	free(sh->queue);
+	free(sh->env_from);
+	free(sh->env_to);
 }
 
 static void emit_text(struct shell *sh, enum render_kind kind, int code, const char *text)
@@ -96,17 +140,32 @@ void shell_close(struct shell *sh, const char *why)
 	reply_parser_finish(&sh->parser);
 	reply_parser_init(&sh->parser);
 	sh->awaiting = 0;
-	sh->nsent = 0;
+	sent_clear(sh);
+	sh->bdat_left = 0;
+	sh->bdat_replies = 0;
 	if (why)
 		shell_emit(sh, RENDER_EVENT, "%s", why);
 }
 
-static void sent_push(struct shell *sh, int n)
+static void sent_push(struct shell *sh, int n, const char *line)
 {
 	int64_t t = now_ms();
 
-	while (n-- > 0 && sh->nsent < SESSION_MAX_PENDING)
+	while (n-- > 0 && sh->nsent < SESSION_MAX_PENDING) {
+		sh->sent_line[sh->nsent] = line ? xstrdup(line) : NULL;
 		sh->sent_at[sh->nsent++] = t;
+	}
+}
+
+static void sent_clear(struct shell *sh)
+{
+	size_t i;
+
+	for (i = 0; i < sh->nsent; i++) {
+		free(sh->sent_line[i]);
+		sh->sent_line[i] = NULL;
+	}
+	sh->nsent = 0;
 }
 
 /* Latency of the reply that just completed, -1 when unknown (unsolicited). */
@@ -117,8 +176,17 @@ static int sent_pop(struct shell *sh)
 	if (sh->nsent == 0)
 		return -1;
 	t = sh->sent_at[0];
+	if (sh->show_answers && sh->sent_line[0]) {
+		char *safe = render_sanitize_dup(sh->sent_line[0], strlen(sh->sent_line[0]));
+
+		shell_emit(sh, RENDER_NOTE, "answers: %s", safe);
+		free(safe);
+	}
+	free(sh->sent_line[0]);
 	memmove(sh->sent_at, sh->sent_at + 1, (sh->nsent - 1) * sizeof(sh->sent_at[0]));
+	memmove(sh->sent_line, sh->sent_line + 1, (sh->nsent - 1) * sizeof(sh->sent_line[0]));
 	sh->nsent--;
+	sh->sent_line[sh->nsent] = NULL;
 	return (int)(now_ms() - t);
 }
 
@@ -183,8 +251,8 @@ enum shell_status shell_connect(struct shell *sh, const struct target *t)
 	sh->tls_fault = false;
 	sh->io_status = SHELL_OK;
 	sh->awaiting = 1;
-	sh->nsent = 0;
-	sent_push(sh, 1);
+	sent_clear(sh);
+	sent_push(sh, 1, NULL);
 	arm_deadline(sh);
 	if (t->proto == TARGET_SMTPS || sh->opts.implicit_tls) {
 		enum shell_status st = shell_tls_start(sh, false);
@@ -393,57 +461,151 @@ enum shell_status shell_poll_now(struct shell *sh)
 	return SHELL_OK;
 }
 
-static enum shell_status send_line(struct shell *sh, const char *line)
+/* Remember the envelope typed, for the quick test message of /send. */
+static void note_envelope(struct shell *sh, const char *line)
 {
-	struct err e;
-	size_t n = strlen(line);
-	char *wire = xmalloc(n + 3);
-	bool ok;
+	const char *lt = strchr(line, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+	char **slot;
 
-	err_clear(&e);
-	memcpy(wire, line, n);
-	memcpy(wire + n, "\r\n", 3);
-	shell_emit_raw(sh, RENDER_SENT, 0, line, n);
-	ok = transport_send(sh->tr, wire, n + 2, sh->opts.timeout_ms, &e);
-	free(wire);
-	if (!ok) {
-		shell_emit(sh, RENDER_ERROR, "%s", e.msg);
-		shell_close(sh, "connection lost");
-		return SHELL_CONN;
-	}
-	return SHELL_OK;
+	if (str_iprefix(line, "MAIL FROM:"))
+		slot = &sh->env_from;
+	else if (str_iprefix(line, "RCPT TO:"))
+		slot = &sh->env_to;
+	else
+		return;
+	if (!lt || !gt)
+		return;
+	if (slot == &sh->env_to && *slot)
+		return;   /* the first recipient is the To: of the test message */
+	free(*slot);
+	*slot = xstrndup(lt + 1, (size_t)(gt - lt - 1));
 }
 
-enum shell_status shell_send_smtp(struct shell *sh, const char *line)
+/* Track a line that was just written: replies it is owed, chunk data of BDAT. */
+static void track_sent(struct shell *sh, const char *line)
 {
-	char warn[256];
-	enum shell_status st;
+	char verb[16];
 	int replies;
+
+	if (sh->bdat_left > 0) {
+		long long n = (long long)strlen(line) + 2;
+
+		sh->bdat_left -= n;
+		if (sh->bdat_left < 0)
+			shell_emit(sh, RENDER_WARN, "warning: %lld octets more than the BDAT size announced",
+				-sh->bdat_left);
+		if (sh->bdat_left <= 0) {
+			sh->bdat_left = 0;
+			if (sh->awaiting == 0)
+				arm_deadline(sh);
+			sh->awaiting += sh->bdat_replies;
+			sh->bdat_replies = 0;
+		}
+		return;
+	}
+	note_envelope(sh, line);
+	replies = session_line_sent(&sh->sess, line);
+	sent_push(sh, replies, line);
+	str_first_word_upper(line, verb, sizeof(verb));
+	if (strcmp(verb, "BDAT") == 0 && sh->sess.phase != SESSION_DATA) {
+		long long size = 0;
+		const char *p = line + strspn(line, " \t") + 4;
+
+		if (sscanf(p, "%lld", &size) == 1 && size > 0) {
+			/* The reply comes after the chunk: wait for it only then. */
+			sh->bdat_left = size;
+			sh->bdat_replies = replies;
+			shell_emit(sh, RENDER_EVENT, "chunk data now: %lld octets (each line counts with its CRLF)",
+				size);
+			return;
+		}
+	}
+	if (replies > 0) {
+		if (sh->awaiting == 0)
+			arm_deadline(sh);
+		sh->awaiting += replies;
+	}
+}
+
+enum shell_status shell_send_group(struct shell *sh, char **lines, size_t n)
+{
+	struct strbuf wire;
+	struct err e;
+	char warn[256];
+	size_t i;
+	bool ok;
 
 	sh->io_status = SHELL_OK;
 	if (!sh->tr) {
 		shell_emit(sh, RENDER_ERROR, "not connected (use /connect TARGET)");
 		return SHELL_CONN;
 	}
-	if (sh->sess.phase != SESSION_DATA && session_check_line(&sh->sess, line, warn, sizeof(warn)))
-		shell_emit(sh, RENDER_WARN, "warning: %s", warn);
-	st = send_line(sh, line);
-	if (st != SHELL_OK)
-		return st;
-	replies = session_line_sent(&sh->sess, line);
-	sent_push(sh, replies);
-	if (replies > 0) {
-		if (sh->awaiting == 0)
-			arm_deadline(sh);
-		sh->awaiting += replies;
+	err_clear(&e);
+	strbuf_init(&wire);
+	for (i = 0; i < n; i++) {
+		if (sh->sess.phase != SESSION_DATA && sh->bdat_left == 0 && n == 1 &&
+				session_check_line(&sh->sess, lines[i], warn, sizeof(warn)))
+			shell_emit(sh, RENDER_WARN, "warning: %s", warn);
+		strbuf_adds(&wire, lines[i]);
+		strbuf_add(&wire, "\r\n", 2);
+		shell_emit_raw(sh, RENDER_SENT, 0, lines[i], strlen(lines[i]));
 	}
+	/* One write for the whole group: that is what PIPELINING allows. */
+	ok = transport_send(sh->tr, wire.s ? wire.s : "", wire.len, sh->opts.timeout_ms, &e);
+	strbuf_finish(&wire);
+	if (!ok) {
+		shell_emit(sh, RENDER_ERROR, "%s", e.msg);
+		shell_close(sh, "connection lost");
+		return SHELL_CONN;
+	}
+	for (i = 0; i < n; i++)
+		track_sent(sh, lines[i]);
 	return SHELL_OK;
+}
+
+enum shell_status shell_send_smtp(struct shell *sh, const char *line)
+{
+	char *one = (char *)line;
+
+	return shell_send_group(sh, &one, 1);
+}
+
+bool shell_in_text(const struct shell *sh)
+{
+	size_t i;
+	bool body = false;
+
+	if (shell_in_data(sh) || shell_in_chunk(sh))
+		return true;
+	if (!sh->pipelining)
+		return false;
+	for (i = 0; i < sh->nqueue; i++) {
+		if (body)
+			body = strcmp(sh->queue[i], ".") != 0;
+		else
+			body = str_iprefix(sh->queue[i], "DATA") && sh->queue[i][4] == '\0';
+	}
+	return body;
+}
+
+bool shell_in_chunk(const struct shell *sh)
+{
+	return sh->tr && sh->bdat_left > 0;
 }
 
 enum shell_status shell_exec_line(struct shell *sh, const char *line)
 {
-	if (shell_in_data(sh))
+	if (shell_in_data(sh) || shell_in_chunk(sh))
 		return shell_send_smtp(sh, line);
+	/* "/pipeline end" and "/pipeline cancel" are recognised even after a queued
+	 * DATA, so a queue missing its "." can still be sent or dropped. */
+	if (sh->pipelining && strcmp(line, "/pipeline end") != 0 && strcmp(line, "/pipeline cancel") != 0 &&
+			(shell_in_text(sh) || !(line[0] == '/' && line[1] != '/'))) {
+		/* Queued until /pipeline end sends them in one write. */
+		sh->queue = xrealloc(sh->queue, sizeof(char *) * (sh->nqueue + 1));
+		sh->queue[sh->nqueue++] = xstrdup(line[0] == '/' && line[1] == '/' && !shell_in_text(sh) ? line + 1 : line);
+		return SHELL_OK;
+	}
 	if (line[0] == '/' && line[1] == '/')
 		return shell_send_smtp(sh, line + 1);
 	if (line[0] == '/')
@@ -477,7 +639,14 @@ const char *shell_prompt_state(const struct shell *sh, char *buf, unsigned len)
 		snprintf(buf, len, "%s", "");
 		return buf;
 	}
-	snprintf(buf, len, "%s%s%s%s", s->lmtp ? "lmtp " : "", s->tls ? "tls " : "",
-		s->authenticated ? "auth " : "", session_phase_name(s->phase));
+	if (sh->bdat_left > 0)
+		snprintf(buf, len, "%s%schunk %lld", s->lmtp ? "lmtp " : "", s->tls ? "tls " : "",
+			sh->bdat_left);
+	else if (sh->pipelining)
+		snprintf(buf, len, "%s%s%spipeline %zu", s->lmtp ? "lmtp " : "", s->tls ? "tls " : "",
+			s->authenticated ? "auth " : "", sh->nqueue);
+	else
+		snprintf(buf, len, "%s%s%s%s", s->lmtp ? "lmtp " : "", s->tls ? "tls " : "",
+			s->authenticated ? "auth " : "", session_phase_name(s->phase));
 	return buf;
 }

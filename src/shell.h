@@ -44,6 +44,13 @@ struct shell_opts {
 	const char *ehlo_name;          /* defaults from the configuration file */
 	const char *from;
 	const char *to;
+	bool keep_going;                /* batch: go on after a failure (/set on-error) */
+};
+
+/* A script variable from -D NAME=VALUE (the environment is looked up too). */
+struct shell_var {
+	char *name;
+	char *value;
 };
 
 typedef void shell_output_fn(void *ctx, enum render_kind kind, bool tls, int code,
@@ -76,7 +83,36 @@ struct shell {
 	int64_t sent_at[SESSION_MAX_PENDING];
 	size_t nsent;
 	int last_latency_ms;          /* of the last complete reply, -1 unknown */
+
+	/* BDAT typed by hand: the octets of chunk data still to come, and the
+	 * replies the BDAT command will get once they are sent. */
+	long long bdat_left;
+	int bdat_replies;
+
+	/* /pipeline: lines queued until /pipeline end. */
+	bool pipelining;
+	char **queue;
+	size_t nqueue;
+	/* The text of each command awaiting its reply (for matching pipelined replies). */
+	char *sent_line[SESSION_MAX_PENDING];
+	bool show_answers;            /* name the command each reply answers */
+
+	/* Envelope typed so far, for the quick test message. */
+	char *env_from;
+	char *env_to;
+
+	/* Batch state. */
+	struct shell_var *vars;
+	size_t nvars;
+	char failed_verb[16];         /* the verb whose reply failed an /expect */
+	int batch_exit;               /* exit code of the first failure, 0 none */
+	bool batch_stop;
+	int source_depth;
 };
+
+/* Define (or redefine) a script variable. */
+void shell_set_var(struct shell *sh, const char *name, const char *value);
+const char *shell_get_var(const struct shell *sh, const char *name);
 
 void shell_init(struct shell *sh, const struct shell_opts *opts, shell_output_fn *out, void *ctx);
 void shell_finish(struct shell *sh);
@@ -99,6 +135,12 @@ int shell_fd(const struct shell *sh);
 enum shell_status shell_exec_line(struct shell *sh, const char *line);
 /* Send one SMTP line as typed, plus CRLF. */
 enum shell_status shell_send_smtp(struct shell *sh, const char *line);
+/* Send several lines in one write (PIPELINING); each is tracked as if typed. */
+enum shell_status shell_send_group(struct shell *sh, char **lines, size_t n);
+/* Message text is being typed: DATA mode, or queued after DATA in /pipeline. */
+bool shell_in_text(const struct shell *sh);
+/* Lines of chunk data are expected after a BDAT typed by hand. */
+bool shell_in_chunk(const struct shell *sh);
 
 /* The socket is readable: read, parse and emit what arrived. Returns
  * SHELL_CONN when the connection was lost while a reply was awaited. */

@@ -52,6 +52,8 @@ struct tlsc {
 	int alert_out;          /* last alert sent, -1 none */
 	unsigned char rec_hdr[5];
 	size_t rec_hdr_len;
+	bool cert_requested;    /* the server sent a CertificateRequest */
+	bool have_cert;         /* and there was a client certificate to give */
 	/* Copies of the TLSA records given; unusable[i] when OpenSSL did not take one. */
 	struct tlsc_tlsa *tlsa;
 	unsigned char *tlsa_blob;
@@ -503,7 +505,14 @@ static void tlsc_msg_cb(int write_p, int version, int content_type, const void *
 
 	(void)version;
 	(void)arg;
-	if (!t || write_p || content_type != SSL3_RT_HEADER || t->rec_hdr_len > 0) {
+	if (!t || write_p) {
+		return;
+	}
+	if (content_type == SSL3_RT_HANDSHAKE && len > 0 &&
+			((const unsigned char *)buf)[0] == SSL3_MT_CERTIFICATE_REQUEST) {
+		t->cert_requested = true;
+	}
+	if (content_type != SSL3_RT_HEADER || t->rec_hdr_len > 0) {
 		return;
 	}
 	t->rec_hdr_len = len < sizeof(t->rec_hdr) ? len : sizeof(t->rec_hdr);
@@ -511,6 +520,69 @@ static void tlsc_msg_cb(int write_p, int version, int content_type, const void *
 }
 
 /* ---- Error messages ---- */
+
+/* RFC 8446 alert names; OpenSSL 3.0 calls some of the TLS 1.3 ones "unknown". */
+static const char *tlsc_alert_name(int desc)
+{
+	switch (desc) {
+	case SSL_AD_CLOSE_NOTIFY:
+		return "close notify";
+	case SSL_AD_UNEXPECTED_MESSAGE:
+		return "unexpected message";
+	case SSL_AD_BAD_RECORD_MAC:
+		return "bad record MAC";
+	case SSL_AD_RECORD_OVERFLOW:
+		return "record overflow";
+	case SSL_AD_HANDSHAKE_FAILURE:
+		return "handshake failure";
+	case SSL_AD_BAD_CERTIFICATE:
+		return "bad certificate";
+	case SSL_AD_UNSUPPORTED_CERTIFICATE:
+		return "unsupported certificate";
+	case SSL_AD_CERTIFICATE_REVOKED:
+		return "certificate revoked";
+	case SSL_AD_CERTIFICATE_EXPIRED:
+		return "certificate expired";
+	case SSL_AD_CERTIFICATE_UNKNOWN:
+		return "certificate unknown";
+	case SSL_AD_ILLEGAL_PARAMETER:
+		return "illegal parameter";
+	case SSL_AD_UNKNOWN_CA:
+		return "unknown CA";
+	case SSL_AD_ACCESS_DENIED:
+		return "access denied";
+	case SSL_AD_DECODE_ERROR:
+		return "decode error";
+	case SSL_AD_DECRYPT_ERROR:
+		return "decrypt error";
+	case SSL_AD_PROTOCOL_VERSION:
+		return "protocol version";
+	case SSL_AD_INSUFFICIENT_SECURITY:
+		return "insufficient security";
+	case SSL_AD_INTERNAL_ERROR:
+		return "internal error";
+	case SSL_AD_INAPPROPRIATE_FALLBACK:
+		return "inappropriate fallback";
+	case SSL_AD_USER_CANCELLED:
+		return "user canceled";
+	case SSL_AD_MISSING_EXTENSION:
+		return "missing extension";
+	case SSL_AD_UNSUPPORTED_EXTENSION:
+		return "unsupported extension";
+	case SSL_AD_UNRECOGNIZED_NAME:
+		return "unrecognized name";
+	case SSL_AD_BAD_CERTIFICATE_STATUS_RESPONSE:
+		return "bad certificate status response";
+	case SSL_AD_UNKNOWN_PSK_IDENTITY:
+		return "unknown PSK identity";
+	case SSL_AD_CERTIFICATE_REQUIRED:
+		return "certificate required";
+	case SSL_AD_NO_APPLICATION_PROTOCOL:
+		return "no application protocol";
+	default:
+		return SSL_alert_desc_string_long(desc);
+	}
+}
 
 static const char *tlsc_alert_hint(int desc)
 {
@@ -579,8 +651,14 @@ static void tlsc_explain(struct tlsc *t, int ssl_err, int saved_errno, const cha
 	} else if (t->alert_in >= 0) {
 		const char *hint = tlsc_alert_hint(t->alert_in);
 
+		if ((t->alert_in == SSL_AD_HANDSHAKE_FAILURE ||
+				t->alert_in == SSL_AD_CERTIFICATE_REQUIRED) && t->cert_requested &&
+				!t->have_cert) {
+			hint = "the server asked for a client certificate and none was given";
+		}
+
 		snprintf(lead, sizeof(lead), "%s: the server sent the TLS alert \"%s\"%s%s", what,
-			SSL_alert_desc_string_long(t->alert_in), hint ? ": " : "", hint ? hint : "");
+			tlsc_alert_name(t->alert_in), hint ? ": " : "", hint ? hint : "");
 	} else if ((reason == SSL_R_WRONG_VERSION_NUMBER || reason == SSL_R_HTTP_REQUEST ||
 			reason == SSL_R_PACKET_LENGTH_TOO_LONG) && t->rec_hdr_len > 0) {
 		char seen[32];
@@ -594,11 +672,15 @@ static void tlsc_explain(struct tlsc *t, int ssl_err, int saved_errno, const cha
 			(ssl_err == SSL_ERROR_SYSCALL && saved_errno == 0)) {
 		snprintf(lead, sizeof(lead), "%s: the server closed the connection%s", what,
 			got_bytes ? "" : " without answering");
+	} else if (ssl_err == SSL_ERROR_SYSCALL &&
+			(saved_errno == EPIPE || saved_errno == ECONNRESET)) {
+		snprintf(lead, sizeof(lead), "%s: the server closed the connection (%s)", what,
+			strerror(saved_errno));
 	} else if (ssl_err == SSL_ERROR_SYSCALL && saved_errno != 0) {
 		snprintf(lead, sizeof(lead), "%s: %s", what, strerror(saved_errno));
 	} else if (t->alert_out >= 0) {
 		snprintf(lead, sizeof(lead), "%s: this side sent the TLS alert \"%s\"", what,
-			SSL_alert_desc_string_long(t->alert_out));
+			tlsc_alert_name(t->alert_out));
 	} else {
 		snprintf(lead, sizeof(lead), "%s", what);
 	}
@@ -773,6 +855,7 @@ struct tlsc *tlsc_start(int fd, const char *host, const struct tlsc_opts *opts, 
 	BIO *bio;
 	size_t early, usable = 0, added = 0;
 	int64_t deadline = tlsc_deadline(timeout_ms);
+	const char *sni;
 	int fl;
 
 	if (!opts) {
@@ -797,6 +880,7 @@ struct tlsc *tlsc_start(int fd, const char *host, const struct tlsc_opts *opts, 
 	t->fd = fd;
 	t->fatal = true;    /* until the handshake completes */
 	t->verify_required = opts->verify_required;
+	t->have_cert = opts->cert_file != NULL;
 	t->alert_in = t->alert_out = -1;
 	t->ssl = SSL_new(ctx);
 	bio = t->ssl ? tlsc_bio_new(fd) : NULL;
@@ -846,8 +930,10 @@ struct tlsc *tlsc_start(int fd, const char *host, const struct tlsc_opts *opts, 
 			t->sni[0] = '\0';
 		}
 	}
-	/* Also clears the SNI that SSL_dane_enable set, when none is wanted. */
-	SSL_set_tlsext_host_name(t->ssl, t->sni[0] ? t->sni : NULL);
+	/* Also clears the SNI that SSL_dane_enable set, when none is wanted (the
+	 * macro does not parenthesise its argument, hence the variable). */
+	sni = t->sni[0] ? t->sni : NULL;
+	SSL_set_tlsext_host_name(t->ssl, sni);
 
 	fl = fcntl(fd, F_GETFL);
 	if (fl >= 0 && !(fl & O_NONBLOCK)) {
@@ -988,7 +1074,8 @@ bool tlsc_write(struct tlsc *t, const void *buf, size_t len, int timeout_ms, str
 	int64_t deadline = tlsc_deadline(timeout_ms);
 
 	if (!t || !t->ssl || !t->connected || t->fatal) {
-		return err_set(e, ERR_CONN, "TLS write on a session that is closed");
+		return err_set(e, ERR_CONN, "the TLS session is no longer usable after an earlier "
+			"error");
 	}
 	while (len > 0) {
 		size_t n = 0;
@@ -1010,6 +1097,9 @@ bool tlsc_write(struct tlsc *t, const void *buf, size_t len, int timeout_ms, str
 				continue;
 			}
 			ERR_clear_error();
+			/* OpenSSL holds part of a record and wants the same buffer
+			 * again: the session cannot carry other data any more. */
+			t->fatal = true;
 			if (r < 0) {
 				return err_set(e, ERR_CONN, "TLS write: poll: %s", strerror(errno));
 			}
@@ -1251,9 +1341,11 @@ static void tlsc_ocsp(struct tlsc *t, X509 *leaf, STACK_OF(X509) *chain, struct 
 	/* Match by serial number: the issuer may not be in the chain sent. */
 	for (int i = 0; leaf && i < OCSP_resp_count(bs); i++) {
 		OCSP_SINGLERESP *single = OCSP_resp_get0(bs, i);
+		/* 3.0 takes a non-const id here although it only reads it. */
+		OCSP_CERTID *id = (OCSP_CERTID *)OCSP_SINGLERESP_get0_id(single);
 		ASN1_INTEGER *serial = NULL;
 
-		if (OCSP_id_get0_info(NULL, NULL, NULL, &serial, (OCSP_CERTID *)OCSP_SINGLERESP_get0_id(single)) == 1 &&
+		if (OCSP_id_get0_info(NULL, NULL, NULL, &serial, id) == 1 &&
 				ASN1_INTEGER_cmp(serial, X509_get0_serialNumber(leaf)) == 0) {
 			status = OCSP_single_get0_status(single, &reason, &rev, &thisupd, &nextupd);
 			break;

@@ -106,7 +106,7 @@ struct tlsc_info {
 	char cipher[64];
 	int cipher_bits;
 	char group[32];        /* key exchange group, "X25519"; "" if unknown */
-	char peer_sig[48];     /* server signature type, "RSA-PSS" */
+	char peer_sig[48];     /* server signature type and hash, "RSA-PSS SHA256", "Ed25519" */
 	char sni[256];         /* "" when none was sent */
 	bool verified;         /* chain (or DANE) verification passed */
 	long verify_code;      /* X509_V_OK (0) or the error */

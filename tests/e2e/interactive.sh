@@ -22,8 +22,9 @@ tmx() { tmux -L "$TSOCK" -f "$TCONF" "$@"; }
 _tmux_kill() { tmux -L "$TSOCK" kill-server >/dev/null 2>&1 || true; }
 _tmux_exit() {
 	local rc=$?
+	set +e
 	_tmux_kill
-	(exit "$rc")
+	(exit "$rc") # _cleanup exits with the status it finds in $?
 	_cleanup
 }
 trap _tmux_exit EXIT
@@ -142,13 +143,15 @@ screen_esc | LC_ALL=C grep -qE -e $'\e\\[32m(\e\\[[0-9;]*m)*<- 250-fake\\.exampl
 # half a line, no Enter; the server has not given up yet
 type_text 'MAIL FROM:<half'
 wait_prompt '^127\.0\.0\.1 ready> MAIL FROM:<half$'
-! screen | grep -qF '421' || tfail "the 421 came before the line was typed: the test was too slow"
+screen >"$SCRATCH/screen.before"
+! grep -q '^<- 421' "$SCRATCH/screen.before" ||
+	tfail "the 421 came before the line was typed: the test was too slow"
 # the 421 arrives while the line is being edited
 wait_screen '^<- 421 4\.4\.2 fake\.example\.test idle timeout$' 5
 wait_screen '^\*\* connection closed by server$' 5
 sleep 0.2
 n421=$(screen_line_of '<- 421 4.4.2 fake.example.test idle timeout')
-nprompt=$(screen | grep -n . | tail -n 1 | cut -d: -f1)
+nprompt=$(screen | grep -n '[^[:space:]]' | tail -n 1 | cut -d: -f1)
 ((n421 > 0 && n421 < nprompt)) || tfail "the 421 line is not above the prompt line"
 prompt_line | grep -qE '> MAIL FROM:<half$' || tfail "the half-typed line was not kept after the 421"
 # exactly one copy of the half-typed line on the screen: the prompt was redrawn, not doubled

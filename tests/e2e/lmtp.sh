@@ -61,7 +61,8 @@ wait_fake
 # the same, but /expect 250 right after "." must fail: the last reply is the 452
 start_fake lmtp.scn
 run_smtpsh --timeout 3 "${lines[@]:0:34}" -c '/expect 250' -c QUIT "lmtp://$FAKE_TARGET"
-assert_rc 1
+# exit 10: the reply that failed belongs to the DATA phase
+assert_rc 10
 assert_out_contains '<- 452 4.2.2 <bob@example.test> mailbox full'
 assert_out_matches '^!! expectation failed: wanted 250, got 452 4\.2\.2'
 assert_out_not_contains '-> QUIT'

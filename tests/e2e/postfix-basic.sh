@@ -19,9 +19,9 @@ assert_out_not_contains 'expectation failed'
 # not a terminal, no --color: no colour escapes at all
 assert_no_esc
 
-# a failing expectation: exit 1, and the batch stops there
+# a failing expectation on the EHLO reply: exit 6 (the EHLO phase), and the batch stops there
 run_smtpsh -c 'EHLO x' -c '/expect 550' -c QUIT "127.0.0.1:$PF_PORT"
-assert_rc 1
+assert_rc 6
 assert_out_contains '<- 250-mx1.example.test'
 assert_out_matches '^!! expectation failed'
 assert_out_not_contains '-> QUIT'
@@ -38,10 +38,11 @@ assert_out_contains 'mailbox unavailable'
 assert_out_contains 'Delivery not authorized'
 assert_out_contains '<- 221'
 
-# an accepted recipient in another domain (loopback may relay), then /expect 5.7.1 fails
+# an accepted recipient in another domain (loopback may relay), then /expect 5.7.1 fails:
+# exit 9, the RCPT phase
 run_smtpsh -c 'EHLO x' -c 'MAIL FROM:<a@example.test>' -c 'RCPT TO:<b@elsewhere.test>' \
 	-c '/expect 250' -c '/expect 5.7.1' -c QUIT "127.0.0.1:$PF_PORT"
-assert_rc 1
+assert_rc 9
 assert_out_matches '^<- 250 2\.1\.5 '
 assert_out_matches '^!! expectation failed'
 
