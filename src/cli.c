@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <readline/history.h>
@@ -241,6 +242,50 @@ out:
 	return matches;
 }
 
+/* A line from the terminal without echo, for AUTH secrets. Read byte by byte
+ * so nothing typed after it is taken from readline. */
+static char *ask_secret(struct shell *sh, const char *prompt)
+{
+	struct termios old, quiet;
+	struct strbuf b;
+	bool restore;
+	char c;
+
+	(void)sh;
+	strbuf_init(&b);
+	fputs(prompt, stdout);
+	fflush(stdout);
+	restore = tcgetattr(STDIN_FILENO, &old) == 0;
+	if (restore) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		quiet.c_lflag |= ECHONL;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	for (;;) {
+		ssize_t n = read(STDIN_FILENO, &c, 1);
+
+		if (n == 1 && c != '\n' && c != '\r') {
+			strbuf_add(&b, &c, 1);
+			continue;
+		}
+		if (n == 1 || (n == 0 && b.len))
+			break;
+		/* Ctrl-C (EINTR) or end of input: cancelled. */
+		if (b.s)
+			memset(b.s, 0, b.len);
+		strbuf_finish(&b);
+		got_sigint = 0;
+		if (restore)
+			tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stdout);
+		return NULL;
+	}
+	if (restore)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	return strbuf_steal(&b);
+}
+
 static void show_history(struct shell *sh)
 {
 	HIST_ENTRY **list = history_list();
@@ -421,6 +466,7 @@ int cli_run(struct shell *sh, const struct cli_opts *copts, const struct target 
 	sh->out = cli_output;
 	sh->out_ctx = NULL;
 	sh->show_history = show_history;
+	sh->ask_secret = ask_secret;
 	cli.color = copts->color;
 	cli.history_path = copts->history_path;
 

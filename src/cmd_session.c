@@ -13,6 +13,7 @@
 #include "codes.h"
 #include "explain.h"
 #include "script.h"
+#include "shell_auth.h"
 #include "shell_send.h"
 #include "shell_tls.h"
 #include "util.h"
@@ -459,4 +460,37 @@ enum shell_status cmd_pipeline(struct shell *sh, int argc, char **argv)
 	}
 	shell_emit(sh, RENDER_ERROR, "usage: /pipeline [end|cancel]");
 	return SHELL_USAGE;
+}
+
+enum shell_status cmd_auth(struct shell *sh, int argc, char **argv)
+{
+	struct shell_auth_req req;
+	int i;
+
+	memset(&req, 0, sizeof(req));
+	req.mech = argv[1];
+	for (i = 2; i < argc; i++) {
+		const char **slot = NULL;
+
+		if (strcmp(argv[i], "--authzid") == 0)
+			slot = &req.authzid;
+		else if (strcmp(argv[i], "--secret-env") == 0)
+			slot = &req.secret_env;
+		else if (strcmp(argv[i], "--secret-file") == 0)
+			slot = &req.secret_file;
+		if (slot) {
+			if (i + 1 >= argc) {
+				shell_emit(sh, RENDER_ERROR, "/auth: %s needs a value", argv[i]);
+				return SHELL_USAGE;
+			}
+			*slot = argv[++i];
+		} else if (argv[i][0] == '-' || req.user) {
+			shell_emit(sh, RENDER_ERROR,
+				"usage: /auth <mechanism> [user] [--authzid id] [--secret-env name] [--secret-file file]");
+			return SHELL_USAGE;
+		} else {
+			req.user = argv[i];
+		}
+	}
+	return shell_auth(sh, &req);
 }

@@ -7,6 +7,15 @@
 
 /* Keep sorted by name: lookups and the table test rely on it. */
 static const struct cmd commands[] = {
+	{ "auth", "<mechanism> [user] [--authzid id] [--secret-env name] [--secret-file file]", 1, 8,
+		CMD_F_CONN, cmd_auth,
+		"Authenticate (PLAIN LOGIN CRAM-MD5 XOAUTH2 OAUTHBEARER SCRAM-SHA-256)",
+		"Runs the whole AUTH exchange: base64, 334 challenges shown decoded,\n"
+		"the server signature checked for SCRAM. Interactively the password (or\n"
+		"token) is asked without echo; batch mode never prompts: it takes\n"
+		"$SMTPSH_SECRET, --secret-env NAME or the first line of --secret-file.\n"
+		"Secrets appear as [redacted] on screen, in transcripts and never in history.\n"
+		"Example: /auth SCRAM-SHA-256 alice" },
 	{ "cert", "[index] [--pem]", 0, 2, CMD_F_CONN, cmd_cert,
 		"Show one certificate of the server's chain",
 		"INDEX counts from 0, the server's own certificate. Subject, issuer,\n"

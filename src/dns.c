@@ -2109,6 +2109,76 @@ out:
 	return st;
 }
 
+/* A wildcard expansion of owner (its RRSIG has fewer labels) needs a proof that
+ * no closer name exists: an NSEC covering owner, or an NSEC3 covering the next
+ * closer name. The NSEC/NSEC3 RRsets themselves are validated by the caller. */
+static bool dns_val_wildcard_proven(ldns_pkt *pkt, const ldns_rdf *owner, uint8_t labels)
+{
+	const ldns_rr_list *au = ldns_pkt_authority(pkt);
+	ldns_rdf *nc = NULL, *hashed = NULL, *zone = NULL;
+	uint8_t lo = ldns_dname_label_count(owner);
+	const ldns_rr *rr;
+	bool proven = false;
+	size_t i;
+
+	nc = ldns_dname_clone_from(owner, (uint16_t)(lo - labels - 1));
+	for (i = 0; nc && i < ldns_rr_list_rr_count(au) && !proven; i++) {
+		rr = ldns_rr_list_rr(au, i);
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC) {
+			proven = !dns_same_name(ldns_rr_owner(rr), owner) &&
+				ldns_nsec_covers_name(rr, owner);
+		} else if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC3) {
+			hashed = ldns_nsec3_hash_name_frm_nsec3(rr, nc);
+			zone = ldns_dname_left_chop(ldns_rr_owner(rr));
+			proven = hashed && zone && ldns_dname_cat(hashed, zone) == LDNS_STATUS_OK &&
+				ldns_nsec_covers_name(rr, hashed);
+			ldns_rdf_deep_free(hashed);
+			ldns_rdf_deep_free(zone);
+			hashed = zone = NULL;
+		}
+	}
+	ldns_rdf_deep_free(nc);
+	return proven;
+}
+
+/* Every wildcard expansion in the answer section proven (see above)? */
+static enum dns_vres dns_val_wildcards(struct dns_vctx *vc, ldns_pkt *pkt, int depth)
+{
+	const ldns_rr_list *an = ldns_pkt_answer(pkt);
+	const ldns_rr *rr;
+	enum dns_vres st = DNS_V_SECURE;
+	uint8_t labels;
+	bool checked = false;
+	char *s;
+	size_t i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(an); i++) {
+		rr = ldns_rr_list_rr(an, i);
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_RRSIG || ldns_rr_rd_count(rr) < 8) {
+			continue;
+		}
+		labels = ldns_rdf2native_int8(ldns_rr_rrsig_labels(rr));
+		if (labels >= ldns_dname_label_count(ldns_rr_owner(rr))) {
+			continue;
+		}
+		if (!checked) {
+			st = dns_val_section(vc, ldns_pkt_authority(pkt), true, depth);
+			if (st != DNS_V_SECURE) {
+				return st;
+			}
+			checked = true;
+		}
+		if (!dns_val_wildcard_proven(pkt, ldns_rr_owner(rr), labels)) {
+			s = dns_rdf_str(ldns_rr_owner(rr));
+			dns_vwhy(vc, "a wildcard answer for %s without proof that no closer name exists",
+				s);
+			free(s);
+			return DNS_V_BOGUS;
+		}
+	}
+	return st;
+}
+
 /* NS records but no SOA in the authority section. */
 static bool dns_val_is_referral(const ldns_pkt *pkt)
 {
@@ -2171,6 +2241,9 @@ static enum dns_vres dns_val_packet(struct dns_vctx *vc, ldns_pkt *pkt, const ld
 		return DNS_V_INDETERMINATE;
 	}
 	st = dns_val_section(vc, an, false, depth);
+	if (st == DNS_V_SECURE) {
+		st = dns_val_wildcards(vc, pkt, depth);
+	}
 	if (st == DNS_V_PENDING || has_data) {
 		return st;
 	}

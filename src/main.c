@@ -36,6 +36,7 @@ static void usage(FILE *fp)
 		"      --color WHEN      auto (default), always, never\n"
 		"      --no-history      do not read or write the history file\n"
 		"      --no-config       do not read the configuration file\n"
+		"      --no-redact       show AUTH secrets in output and transcripts\n"
 		"\n"
 		"TLS options:\n"
 		"      --tls             implicit TLS: handshake before the greeting (as smtps://)\n"
@@ -60,7 +61,7 @@ static void usage(FILE *fp)
 }
 
 enum {
-	OPT_COLOR = 256, OPT_EXPLAIN, OPT_NO_HISTORY, OPT_NO_CONFIG, OPT_LIST_COMMANDS,
+	OPT_COLOR = 256, OPT_EXPLAIN, OPT_NO_HISTORY, OPT_NO_CONFIG, OPT_NO_REDACT, OPT_LIST_COMMANDS,
 	OPT_TLS, OPT_TLS_VERIFY, OPT_CA_FILE, OPT_CA_PATH, OPT_VERIFY_NAME, OPT_SNI, OPT_NO_SNI,
 	OPT_TLS_MIN, OPT_TLS_MAX, OPT_CIPHERS, OPT_CIPHERSUITES, OPT_CERT, OPT_KEY,
 };
@@ -75,6 +76,7 @@ static const struct option long_opts[] = {
 	{ "explain", required_argument, NULL, OPT_EXPLAIN },
 	{ "no-history", no_argument, NULL, OPT_NO_HISTORY },
 	{ "no-config", no_argument, NULL, OPT_NO_CONFIG },
+	{ "no-redact", no_argument, NULL, OPT_NO_REDACT },
 	{ "list-commands", no_argument, NULL, OPT_LIST_COMMANDS },
 	{ "tls", no_argument, NULL, OPT_TLS },
 	{ "tls-verify", no_argument, NULL, OPT_TLS_VERIFY },
@@ -274,6 +276,9 @@ int main(int argc, char **argv)
 			no_history = true;
 			break;
 		case OPT_NO_CONFIG:
+			break;
+		case OPT_NO_REDACT:
+			so.no_redact = true;
 			break;
 		case OPT_TLS:
 			so.implicit_tls = true;

@@ -160,12 +160,10 @@ static void b64_encode_into(char *dst, const unsigned char *src, size_t len)
 /* Append the base64 of data to b. */
 static void sbuf_add_b64(struct sbuf *b, const void *data, size_t len)
 {
-	size_t n;
+	/* No overflow: data is at most half the address space (an object in
+	 * memory), so its encoding fits in size_t. */
+	size_t n = (len + 2) / 3 * 4;
 
-	if (!b64_encoded_len(len, &n)) {
-		/* Cannot happen for data that fits in memory next to its encoding. */
-		n = SIZE_MAX / 2;
-	}
 	sbuf_reserve(b, n);
 	b64_encode_into(b->p + b->len, data, len);
 	b->len += n;
@@ -401,7 +399,7 @@ static bool sasl_initial_response(struct sasl *s, struct sbuf *blob, struct err 
 	unsigned char raw[SASL_SCRAM_NONCE_BYTES];
 	struct sbuf bare = { NULL, 0, 0 };
 	bool ok = false;
-	char portbuf[16];
+	char portbuf[32];
 
 	switch (s->mech) {
 	case SASL_PLAIN:
@@ -694,7 +692,8 @@ static bool scram_client_final(struct sasl *s, const char *msg, size_t len, stru
 			n != SASL_SHA256_LEN ||
 			!scram_hmac(stored_key, sizeof(stored_key), auth.p, auth.len, client_sig) ||
 			!scram_hmac(salted, sizeof(salted), "Server Key", 10, server_key) ||
-			!scram_hmac(server_key, sizeof(server_key), auth.p, auth.len, s->server_sig)) {
+			!scram_hmac(server_key, sizeof(server_key), auth.p, auth.len,
+				s->server_sig)) {
 		err_set(e, ERR_INTERNAL, "SCRAM-SHA-256 key derivation failed in libcrypto");
 		goto out;
 	}
@@ -774,7 +773,8 @@ static bool sasl_mech_step(struct sasl *s, const unsigned char *chal, size_t cle
 
 	switch (s->mech) {
 	case SASL_PLAIN:
-		err_set(e, ERR_PROTO, "unexpected 334 challenge after the %s initial response", name);
+		err_set(e, ERR_PROTO, "unexpected 334 challenge after the %s initial response",
+			name);
 		goto out;
 	case SASL_LOGIN:
 		if (s->steps == 0) {
@@ -838,8 +838,8 @@ static bool sasl_mech_step(struct sasl *s, const unsigned char *chal, size_t cle
 			*raw_line = xstrdup("");
 			*display = xstrdup("");
 		} else {
-			err_set(e, ERR_PROTO, "unexpected 334 challenge after the SCRAM server-final "
-				"message");
+			err_set(e, ERR_PROTO, "unexpected 334 challenge after the SCRAM "
+				"server-final message");
 			goto out;
 		}
 		break;

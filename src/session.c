@@ -238,6 +238,10 @@ bool session_check_line(const struct session *s, const char *line, char *warn, s
 			snprintf(warn, warnlen, "AUTH %s over a plaintext connection sends the password in the clear", mech);
 			return true;
 		}
+		if (strcmp(mech, "XOAUTH2") == 0 || strcmp(mech, "OAUTHBEARER") == 0) {
+			snprintf(warn, warnlen, "AUTH %s over a plaintext connection sends the token in the clear", mech);
+			return true;
+		}
 	}
 	return false;
 }

@@ -461,6 +461,8 @@ enum shell_status shell_poll_now(struct shell *sh)
 	return SHELL_OK;
 }
 
+static char *redacted_dup(const struct shell *sh, const char *line);
+
 /* Remember the envelope typed, for the quick test message of /send. */
 static void note_envelope(struct shell *sh, const char *line)
 {
@@ -504,8 +506,13 @@ static void track_sent(struct shell *sh, const char *line)
 		return;
 	}
 	note_envelope(sh, line);
-	replies = session_line_sent(&sh->sess, line);
-	sent_push(sh, replies, line);
+	{
+		char *red = redacted_dup(sh, line);
+
+		replies = session_line_sent(&sh->sess, line);
+		sent_push(sh, replies, red ? red : line);
+		free(red);
+	}
 	str_first_word_upper(line, verb, sizeof(verb));
 	if (strcmp(verb, "BDAT") == 0 && sh->sess.phase != SESSION_DATA) {
 		long long size = 0;
@@ -527,7 +534,44 @@ static void track_sent(struct shell *sh, const char *line)
 	}
 }
 
+/* What the user and the transcript see of a line that may hold a secret:
+ * "AUTH PLAIN [redacted]" for an initial response, "[redacted]" for an
+ * answer to a 334. NULL when the line is shown as it is. */
+static char *redacted_dup(const struct shell *sh, const char *line)
+{
+	const char *p = line;
+	size_t mech;
+
+	if (sh->opts.no_redact || !shell_line_sensitive(sh, line))
+		return NULL;
+	p += strspn(p, " \t");
+	if (!str_iprefix(p, "AUTH"))
+		return xstrdup(line[0] ? "[redacted]" : "");
+	p += 4;
+	p += strspn(p, " \t");
+	mech = strcspn(p, " \t");
+	if (p[mech] == '\0')
+		return NULL;   /* AUTH MECH alone: nothing secret in it */
+	return xasprintf("AUTH %.*s [redacted]", (int)mech, p);
+}
+
+static enum shell_status send_group_shown(struct shell *sh, char **lines, size_t n,
+	const char *display);
+
+enum shell_status shell_send_secret(struct shell *sh, const char *line, const char *display)
+{
+	char *one = (char *)line;
+
+	return send_group_shown(sh, &one, 1, sh->opts.no_redact ? NULL : display);
+}
+
 enum shell_status shell_send_group(struct shell *sh, char **lines, size_t n)
+{
+	return send_group_shown(sh, lines, n, NULL);
+}
+
+static enum shell_status send_group_shown(struct shell *sh, char **lines, size_t n,
+	const char *display)
 {
 	struct strbuf wire;
 	struct err e;
@@ -548,7 +592,17 @@ enum shell_status shell_send_group(struct shell *sh, char **lines, size_t n)
 			shell_emit(sh, RENDER_WARN, "warning: %s", warn);
 		strbuf_adds(&wire, lines[i]);
 		strbuf_add(&wire, "\r\n", 2);
-		shell_emit_raw(sh, RENDER_SENT, 0, lines[i], strlen(lines[i]));
+		if (display) {
+			shell_emit_raw(sh, RENDER_SENT, 0, display, strlen(display));
+		} else {
+			char *red = redacted_dup(sh, lines[i]);
+
+			if (red)
+				shell_emit_raw(sh, RENDER_SENT, 0, red, strlen(red));
+			else
+				shell_emit_raw(sh, RENDER_SENT, 0, lines[i], strlen(lines[i]));
+			free(red);
+		}
 	}
 	/* One write for the whole group: that is what PIPELINING allows. */
 	ok = transport_send(sh->tr, wire.s ? wire.s : "", wire.len, sh->opts.timeout_ms, &e);

@@ -45,6 +45,7 @@ struct shell_opts {
 	const char *from;
 	const char *to;
 	bool keep_going;                /* batch: go on after a failure (/set on-error) */
+	bool no_redact;                 /* show AUTH secrets in output and transcripts */
 };
 
 /* A script variable from -D NAME=VALUE (the environment is looked up too). */
@@ -78,6 +79,9 @@ struct shell {
 	void *out_ctx;
 	/* The front end's history, for /history (NULL in batch mode). */
 	void (*show_history)(struct shell *sh);
+	/* Ask the user for a secret without echo; NULL in batch mode, which never
+	 * prompts. Returns a malloc'd string or NULL when cancelled. */
+	char *(*ask_secret)(struct shell *sh, const char *prompt);
 
 	/* When each awaited reply's command was sent, oldest first, for latency. */
 	int64_t sent_at[SESSION_MAX_PENDING];
@@ -135,6 +139,8 @@ int shell_fd(const struct shell *sh);
 enum shell_status shell_exec_line(struct shell *sh, const char *line);
 /* Send one SMTP line as typed, plus CRLF. */
 enum shell_status shell_send_smtp(struct shell *sh, const char *line);
+/* Send a line that holds a secret, showing display instead of it. */
+enum shell_status shell_send_secret(struct shell *sh, const char *line, const char *display);
 /* Send several lines in one write (PIPELINING); each is tracked as if typed. */
 enum shell_status shell_send_group(struct shell *sh, char **lines, size_t n);
 /* Message text is being typed: DATA mode, or queued after DATA in /pipeline. */

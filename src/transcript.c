@@ -439,12 +439,17 @@ bool transcript_header(struct transcript *t, const struct transcript_header *h, 
 static void transcript_format_text(struct strbuf *b, const char *now,
 	const struct transcript_event *ev)
 {
+	bool latency = ev->kind == RENDER_RECV && ev->last && ev->latency_ms >= 0;
+
 	strbuf_adds(b, now);
 	strbuf_add(b, " ", 1);
 	strbuf_adds(b, transcript_marker(ev->kind, ev->tls));
-	strbuf_add(b, " ", 1);
-	transcript_add_text(b, ev->text ? ev->text : "");
-	if (ev->kind == RENDER_RECV && ev->last && ev->latency_ms >= 0) {
+	/* An empty line (of message text) ends at the marker: no trailing blank. */
+	if ((ev->text && *ev->text) || latency) {
+		strbuf_add(b, " ", 1);
+		transcript_add_text(b, ev->text ? ev->text : "");
+	}
+	if (latency) {
 		strbuf_addf(b, "\t[%d ms]", ev->latency_ms);
 	}
 	strbuf_add(b, "\n", 1);

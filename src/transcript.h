@@ -18,7 +18,8 @@
  *   2026-11-23T06:00:00.126Z <- 250-mx1.example.test
  *   2026-11-23T06:00:00.126Z <- 250 PIPELINING<TAB>[2 ms]
  *
- * An event line is TIMESTAMP SP MARKER SP TEXT LF. TIMESTAMP is UTC with
+ * An event line is TIMESTAMP SP MARKER SP TEXT LF (TIMESTAMP SP MARKER LF
+ * when TEXT is empty, as for a blank line of message text). TIMESTAMP is UTC with
  * milliseconds (YYYY-MM-DDTHH:MM:SS.mmmZ), full on every line so a session
  * across midnight stays unambiguous. MARKER is render_marker()'s (`->` `<-`
  * `~>` `<~` `**` `!!`, warnings `!!` too) and `..` for shell output and

@@ -1,0 +1,1113 @@
+/* SPDX-License-Identifier: MIT */
+/* Reading transcripts back as steps to replay: a line reader, the text format, a strict JSONL parser. */
+#include "replay.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define REPLAY_READ_CHUNK 65536
+/* "2026-11-23T06:00:00.123Z" */
+#define REPLAY_TIME_LEN 24
+
+/* ---- Line reader: bounded memory whatever the file holds. ---- */
+
+struct replay_reader {
+	int fd;
+	char *buf;
+	size_t cap, pos, end;
+	bool eof;
+};
+
+enum replay_read {
+	REPLAY_READ_LINE,     /* a whole line */
+	REPLAY_READ_PARTIAL,  /* the last line, without its newline */
+	REPLAY_READ_EOF,
+	REPLAY_READ_TOO_LONG,
+	REPLAY_READ_ERROR,    /* errno says why */
+};
+
+/* Next line, NUL-terminated in place (the newline is dropped). */
+static enum replay_read replay_read_line(struct replay_reader *rd, char **line, size_t *len)
+{
+	size_t scanned = 0;
+
+	for (;;) {
+		char *start = rd->buf + rd->pos;
+		size_t avail = rd->end - rd->pos;
+		char *nl = avail > scanned ? memchr(start + scanned, '\n', avail - scanned) : NULL;
+		ssize_t n;
+
+		if (nl) {
+			*line = start;
+			*len = (size_t)(nl - start);
+			*nl = '\0';
+			rd->pos += *len + 1;
+			return *len > REPLAY_LINE_MAX ? REPLAY_READ_TOO_LONG : REPLAY_READ_LINE;
+		}
+		scanned = avail;
+		if (avail > REPLAY_LINE_MAX) {
+			return REPLAY_READ_TOO_LONG;
+		}
+		if (rd->eof) {
+			if (avail == 0) {
+				return REPLAY_READ_EOF;
+			}
+			*line = start;
+			*len = avail;
+			start[avail] = '\0';   /* cap > end always holds */
+			rd->pos = rd->end;
+			return REPLAY_READ_PARTIAL;
+		}
+		if (rd->pos > 0) {
+			memmove(rd->buf, start, avail);
+			rd->pos = 0;
+			rd->end = avail;
+		}
+		if (rd->cap - rd->end < REPLAY_READ_CHUNK + 1) {
+			size_t want = rd->end + REPLAY_READ_CHUNK + 1;
+			size_t cap = rd->cap ? rd->cap : REPLAY_READ_CHUNK;
+
+			while (cap < want) {
+				cap *= 2;
+			}
+			rd->buf = xrealloc(rd->buf, cap);
+			rd->cap = cap;
+		}
+		n = read(rd->fd, rd->buf + rd->end, rd->cap - rd->end - 1);
+		if (n < 0) {
+			if (errno == EINTR) {
+				continue;
+			}
+			return REPLAY_READ_ERROR;
+		}
+		if (n == 0) {
+			rd->eof = true;
+		} else {
+			rd->end += (size_t)n;
+		}
+	}
+}
+
+/* ---- Loading state. ---- */
+
+enum replay_jkey {
+	JK_T, JK_TYPE, JK_DIR, JK_TLS, JK_LINE, JK_CODE, JK_ESC, JK_LAST, JK_REDACTED, JK_TARGET,
+	JK_COUNT
+};
+
+static const char *const replay_jkey_names[JK_COUNT] = {
+	[JK_T] = "t", [JK_TYPE] = "type", [JK_DIR] = "dir", [JK_TLS] = "tls",
+	[JK_LINE] = "line", [JK_CODE] = "code", [JK_ESC] = "esc", [JK_LAST] = "last",
+	[JK_REDACTED] = "redacted", [JK_TARGET] = "target",
+};
+
+enum replay_jtype { JT_ABSENT, JT_NULL, JT_BOOL, JT_NUM, JT_STR };
+
+struct replay_jval {
+	enum replay_jtype type;
+	bool b;
+	bool is_int;          /* a number without fraction or exponent that fits */
+	long long n;
+	struct strbuf s;
+};
+
+struct replay_ctx {
+	const char *path;
+	long lineno;
+	struct err *e;
+	struct replay r;
+	size_t steps_cap;
+	size_t *queue;        /* steps waiting for a reply: queue[qhead..qlen) */
+	size_t qhead, qlen, qcap;
+	bool greeting_queued; /* step 0 still waits for the greeting */
+	bool seen_recv;
+	bool in_reply;        /* lines of a reply seen, its final line not yet */
+	char reply_esc[16];   /* from the reply's first line */
+	long reply_line;
+	bool reply_tls;
+	bool in_data;         /* message text: after 354 to DATA, until "." */
+	struct replay_jval jv[JK_COUNT];
+	struct replay_jval junk;  /* the value of a key not read */
+	struct strbuf key;
+};
+
+/* A short, printable rendering of untrusted bytes for an error message. */
+static void replay_quote(char *out, size_t outlen, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (o + 8 >= outlen) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 0xf];
+		}
+	}
+	out[o] = '\0';
+}
+
+static bool replay_fail(struct replay_ctx *c, const char *fmt, ...) PRINTF(2, 3);
+
+static bool replay_fail(struct replay_ctx *c, const char *fmt, ...)
+{
+	char what[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return err_set(c->e, ERR_USAGE, "%s:%ld: %s", c->path, c->lineno, what);
+}
+
+static bool replay_is_digit(char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+/* YYYY-MM-DDTHH:MM:SS.mmmZ, UTC, with plausible fields. */
+static bool replay_valid_time(const char *s, size_t len)
+{
+	static const char pattern[] = "dddd-dd-ddTdd:dd:dd.dddZ";
+	int mon, day, hour, min, sec;
+
+	if (len != REPLAY_TIME_LEN) {
+		return false;
+	}
+	for (size_t i = 0; i < REPLAY_TIME_LEN; i++) {
+		if (pattern[i] == 'd' ? !replay_is_digit(s[i]) : s[i] != pattern[i]) {
+			return false;
+		}
+	}
+	mon = (s[5] - '0') * 10 + (s[6] - '0');
+	day = (s[8] - '0') * 10 + (s[9] - '0');
+	hour = (s[11] - '0') * 10 + (s[12] - '0');
+	min = (s[14] - '0') * 10 + (s[15] - '0');
+	sec = (s[17] - '0') * 10 + (s[18] - '0');
+	return mon >= 1 && mon <= 12 && day >= 1 && day <= 31 && hour <= 23 && min <= 59 &&
+		sec <= 60;
+}
+
+/* The reply code of a received line as the reply parser reads it, 0 if none. */
+static int replay_text_code(const char *s)
+{
+	if (s[0] < '2' || s[0] > '5' || s[1] < '0' || s[1] > '5' || !replay_is_digit(s[2])) {
+		return 0;
+	}
+	return (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
+}
+
+/* The enhanced status code after "NNN " or "NNN-", "" if there is none. */
+static void replay_text_esc(const char *s, int code, char out[16])
+{
+	size_t i, n;
+
+	out[0] = '\0';
+	if (code == 0 || (s[3] != ' ' && s[3] != '-')) {
+		return;
+	}
+	s += 4;
+	if ((s[0] != '2' && s[0] != '4' && s[0] != '5') || s[1] != '.') {
+		return;
+	}
+	i = 2;
+	for (int part = 0; part < 2; part++) {
+		for (n = 0; n < 3 && replay_is_digit(s[i]); n++) {
+			i++;
+		}
+		if (n == 0 || (part == 0 && s[i] != '.')) {
+			return;
+		}
+		if (part == 0) {
+			i++;
+		}
+	}
+	if (s[i] != '\0' && s[i] != ' ' && s[i] != '\t') {
+		return;
+	}
+	memcpy(out, s, i);
+	out[i] = '\0';
+}
+
+static bool replay_is_data_verb(const char *line)
+{
+	char verb[8];
+
+	str_first_word_upper(line, verb, sizeof(verb));
+	return strcmp(verb, "DATA") == 0;
+}
+
+static struct replay_step *replay_add_step(struct replay_ctx *c)
+{
+	struct replay_step *st;
+
+	if (c->r.nsteps == c->steps_cap) {
+		c->steps_cap = c->steps_cap ? c->steps_cap * 2 : 64;
+		c->r.steps = xrealloc(c->r.steps, c->steps_cap * sizeof(*c->r.steps));
+	}
+	st = &c->r.steps[c->r.nsteps++];
+	memset(st, 0, sizeof(*st));
+	return st;
+}
+
+static void replay_queue_push(struct replay_ctx *c, size_t idx)
+{
+	if (c->qlen == c->qcap) {
+		c->qcap = c->qcap ? c->qcap * 2 : 64;
+		c->queue = xrealloc(c->queue, c->qcap * sizeof(*c->queue));
+	}
+	c->queue[c->qlen++] = idx;
+}
+
+static bool replay_queue_pop(struct replay_ctx *c, size_t *idx)
+{
+	if (c->qhead == c->qlen) {
+		return false;
+	}
+	*idx = c->queue[c->qhead++];
+	if (c->qhead == c->qlen) {
+		c->qhead = c->qlen = 0;
+	}
+	return true;
+}
+
+/* One line of the session, from either format. */
+struct replay_line {
+	enum render_kind kind;
+	bool tls;
+	const char *text;
+	int code;             /* -1: not recorded, read it from the text */
+	const char *esc;      /* NULL: not recorded */
+	int last;             /* -1: not recorded, read it from the text */
+	bool redacted;
+};
+
+static bool replay_sent(struct replay_ctx *c, const struct replay_line *l)
+{
+	struct replay_step *st;
+	size_t idx;
+
+	if (strpbrk(l->text, "\r\n")) {
+		return replay_fail(c, "a sent line holds a line break");
+	}
+	if (c->r.nsteps >= REPLAY_STEPS_MAX) {
+		return replay_fail(c, "more than %d steps", REPLAY_STEPS_MAX);
+	}
+	if (c->greeting_queued && !c->seen_recv) {
+		/* The transcript began after the greeting: nothing to wait for. */
+		replay_queue_pop(c, &idx);
+		c->greeting_queued = false;
+	}
+	idx = c->r.nsteps;
+	st = replay_add_step(c);
+	st->line = xstrdup(l->text);
+	st->tls = l->tls;
+	st->redacted = l->redacted || strstr(l->text, "[redacted]") != NULL;
+	st->source_line = c->lineno;
+	if (!c->in_data) {
+		replay_queue_push(c, idx);
+	} else if (strcmp(l->text, ".") == 0) {
+		c->in_data = false;
+		replay_queue_push(c, idx);
+	}
+	return true;
+}
+
+static void replay_recv(struct replay_ctx *c, const struct replay_line *l)
+{
+	int tcode = replay_text_code(l->text);
+	bool last = l->last >= 0 ? l->last != 0 : !(tcode != 0 && l->text[3] == '-');
+	int code = l->code >= 0 ? l->code : tcode;
+	const char *esc;
+	struct replay_step *st;
+	size_t idx, n;
+
+	c->seen_recv = true;
+	if (!c->in_reply) {
+		c->in_reply = true;
+		replay_text_esc(l->text, tcode, c->reply_esc);
+		c->reply_line = c->lineno;
+		c->reply_tls = l->tls;
+	}
+	if (!last) {
+		return;
+	}
+	c->in_reply = false;
+	if (!replay_queue_pop(c, &idx)) {
+		return;         /* nothing was waiting: an idle 421 or the like */
+	}
+	st = &c->r.steps[idx];
+	st->expect_code = code;
+	esc = l->esc && *l->esc ? l->esc : c->reply_esc;
+	n = strlen(esc);
+	if (n >= sizeof(st->expect_esc)) {
+		n = sizeof(st->expect_esc) - 1;
+	}
+	memcpy(st->expect_esc, esc, n);
+	st->expect_esc[n] = '\0';
+	if (idx == 0) {
+		st->tls = c->reply_tls;
+		st->source_line = c->reply_line;
+		c->greeting_queued = false;
+	} else if (code == 354 && replay_is_data_verb(st->line)) {
+		c->in_data = true;
+	}
+}
+
+static bool replay_event(struct replay_ctx *c, const struct replay_line *l)
+{
+	if (l->kind == RENDER_SENT) {
+		return replay_sent(c, l);
+	}
+	if (l->kind == RENDER_RECV) {
+		replay_recv(c, l);
+	}
+	return true;
+}
+
+/* ---- Text format. ---- */
+
+static bool replay_marker(const char *s, enum render_kind *kind, bool *tls)
+{
+	static const enum render_kind kinds[] = {
+		RENDER_SENT, RENDER_RECV, RENDER_EVENT, RENDER_ERROR, RENDER_INFO,
+	};
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		for (int t = 0; t < 2; t++) {
+			const char *m = transcript_marker(kinds[i], t != 0);
+
+			if (strlen(m) == 2 && s[0] == m[0] && s[1] == m[1]) {
+				*kind = kinds[i];
+				*tls = t != 0;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+static bool replay_no_controls(struct replay_ctx *c, const char *s, size_t len, const char *where)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch < 0x20 || ch == 0x7f) {
+			return replay_fail(c, "control byte 0x%02x in %s", ch, where);
+		}
+	}
+	return true;
+}
+
+/* "\t[123 ms]" up to the end. */
+static bool replay_is_latency(const char *s, size_t len)
+{
+	size_t i = 2, digits = 0;
+
+	if (len < 7 || s[0] != '\t' || s[1] != '[') {
+		return false;
+	}
+	while (i < len && replay_is_digit(s[i]) && digits < 10) {
+		i++;
+		digits++;
+	}
+	return digits > 0 && len - i == 4 && memcmp(s + i, " ms]", 4) == 0;
+}
+
+static bool replay_text_line(struct replay_ctx *c, char *s, size_t len)
+{
+	struct replay_line l = { .code = -1, .last = -1 };
+	char shown[64];
+	char *text, *tab;
+	size_t tlen;
+
+	if (s[0] == '#') {
+		static const char key[] = "# target ";
+
+		if (len > sizeof(key) - 1 && memcmp(s, key, sizeof(key) - 1) == 0 && !c->r.target) {
+			if (!replay_no_controls(c, s, len, "the target line")) {
+				return false;
+			}
+			c->r.target = xstrndup(s + sizeof(key) - 1, len - (sizeof(key) - 1));
+		}
+		return true;
+	}
+	if (len < REPLAY_TIME_LEN + 3 || !replay_valid_time(s, REPLAY_TIME_LEN) ||
+	    s[REPLAY_TIME_LEN] != ' ') {
+		replay_quote(shown, 40, s, len < REPLAY_TIME_LEN ? len : REPLAY_TIME_LEN);
+		return replay_fail(c, "bad timestamp \"%s\" (want UTC like 2026-11-23T06:00:00.123Z)",
+			shown);
+	}
+	text = s + REPLAY_TIME_LEN + 1;
+	if (!replay_marker(text, &l.kind, &l.tls) || (len > REPLAY_TIME_LEN + 3 && text[2] != ' ')) {
+		size_t mlen = 0;
+
+		while (REPLAY_TIME_LEN + 1 + mlen < len && text[mlen] != ' ' && mlen < 8) {
+			mlen++;
+		}
+		replay_quote(shown, sizeof(shown), text, mlen);
+		return replay_fail(c, "unknown marker \"%s\"", shown);
+	}
+	if (len > REPLAY_TIME_LEN + 3) {
+		text += 3;
+		tlen = len - (REPLAY_TIME_LEN + 4);
+	} else {
+		text += 2;
+		tlen = 0;
+	}
+	tab = memchr(text, '\t', tlen);
+	if (tab) {
+		if (l.kind != RENDER_RECV || !replay_is_latency(tab, tlen - (size_t)(tab - text))) {
+			return replay_fail(c, "TAB in a line (only \"\\t[N ms]\" may end a received line)");
+		}
+		*tab = '\0';
+		tlen = (size_t)(tab - text);
+	}
+	if (!replay_no_controls(c, text, tlen, "a line")) {
+		return false;
+	}
+	l.text = text;
+	return replay_event(c, &l);
+}
+
+/* ---- JSONL: a strict parser for flat objects. ---- */
+
+struct replay_json {
+	const char *p, *start, *end;
+};
+
+static bool replay_jerr(struct replay_ctx *c, const struct replay_json *in, const char *what)
+{
+	return replay_fail(c, "bad JSON at column %ld: %s", (long)(in->p - in->start) + 1, what);
+}
+
+static void replay_jskip_ws(struct replay_json *in)
+{
+	while (in->p < in->end && (*in->p == ' ' || *in->p == '\t' || *in->p == '\r')) {
+		in->p++;
+	}
+}
+
+/* Length of a valid UTF-8 sequence of 2-4 bytes at s (at most len bytes), 0 if none. */
+static size_t replay_utf8_len(const unsigned char *s, size_t len)
+{
+	unsigned char ch = s[0], lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (ch >= 0xc2 && ch <= 0xdf) {
+		n = 2;
+	} else if (ch >= 0xe0 && ch <= 0xef) {
+		n = 3;
+		if (ch == 0xe0) {
+			lo = 0xa0;
+		} else if (ch == 0xed) {
+			hi = 0x9f;
+		}
+	} else if (ch >= 0xf0 && ch <= 0xf4) {
+		n = 4;
+		if (ch == 0xf0) {
+			lo = 0x90;
+		} else if (ch == 0xf4) {
+			hi = 0x8f;
+		}
+	} else {
+		return 0;
+	}
+	if (len < n || s[1] < lo || s[1] > hi) {
+		return 0;
+	}
+	for (size_t i = 2; i < n; i++) {
+		if (s[i] < 0x80 || s[i] > 0xbf) {
+			return 0;
+		}
+	}
+	return n;
+}
+
+static int replay_hex4(const char *s)
+{
+	int v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		char ch = s[i];
+
+		v <<= 4;
+		if (ch >= '0' && ch <= '9') {
+			v |= ch - '0';
+		} else if (ch >= 'a' && ch <= 'f') {
+			v |= ch - 'a' + 10;
+		} else if (ch >= 'A' && ch <= 'F') {
+			v |= ch - 'A' + 10;
+		} else {
+			return -1;
+		}
+	}
+	return v;
+}
+
+static void replay_add_utf8(struct strbuf *b, uint32_t cp)
+{
+	char u[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xc0 | (cp >> 6));
+		u[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xe0 | (cp >> 12));
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (char)(0xf0 | (cp >> 18));
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	strbuf_add(b, u, n);
+}
+
+/* \uXXXX at in->p (the backslash), a surrogate pair taken whole. */
+static bool replay_junicode(struct replay_ctx *c, struct replay_json *in, struct strbuf *out)
+{
+	int hi, lo;
+	uint32_t cp;
+
+	if (in->end - in->p < 6 || (hi = replay_hex4(in->p + 2)) < 0) {
+		return replay_jerr(c, in, "bad \\u escape");
+	}
+	if (hi >= 0xdc00 && hi <= 0xdfff) {
+		return replay_jerr(c, in, "lone low surrogate");
+	}
+	if (hi >= 0xd800 && hi <= 0xdbff) {
+		if (in->end - in->p < 12 || in->p[6] != '\\' || in->p[7] != 'u' ||
+		    (lo = replay_hex4(in->p + 8)) < 0xdc00 || lo > 0xdfff) {
+			return replay_jerr(c, in, "high surrogate without a low one");
+		}
+		cp = 0x10000 + (((uint32_t)hi - 0xd800) << 10) + ((uint32_t)lo - 0xdc00);
+		in->p += 12;
+	} else {
+		if (hi == 0) {
+			return replay_jerr(c, in, "\\u0000 is not allowed");
+		}
+		cp = (uint32_t)hi;
+		in->p += 6;
+	}
+	replay_add_utf8(out, cp);
+	return true;
+}
+
+/* A string at in->p (the opening quote), decoded into out. */
+static bool replay_jstring(struct replay_ctx *c, struct replay_json *in, struct strbuf *out)
+{
+	strbuf_reset(out);
+	strbuf_add(out, "", 0);
+	in->p++;
+	for (;;) {
+		const char *run = in->p;
+		unsigned char ch;
+
+		while (in->p < in->end) {
+			ch = (unsigned char)*in->p;
+			if (ch < 0x20 || ch == '"' || ch == '\\' || ch >= 0x80) {
+				break;
+			}
+			in->p++;
+		}
+		strbuf_add(out, run, (size_t)(in->p - run));
+		if (in->p >= in->end) {
+			return replay_jerr(c, in, "unterminated string");
+		}
+		ch = (unsigned char)*in->p;
+		if (ch == '"') {
+			in->p++;
+			return true;
+		}
+		if (ch < 0x20) {
+			return replay_jerr(c, in, "control byte in a string");
+		}
+		if (ch >= 0x80) {
+			size_t n = replay_utf8_len((const unsigned char *)in->p,
+				(size_t)(in->end - in->p));
+
+			if (n == 0) {
+				return replay_jerr(c, in, "invalid UTF-8 in a string");
+			}
+			strbuf_add(out, in->p, n);
+			in->p += n;
+			continue;
+		}
+		/* A backslash. */
+		if (in->end - in->p < 2) {
+			return replay_jerr(c, in, "unterminated string");
+		}
+		switch (in->p[1]) {
+		case '"':
+		case '\\':
+		case '/':
+			strbuf_add(out, in->p + 1, 1);
+			break;
+		case 'b':
+			strbuf_add(out, "\b", 1);
+			break;
+		case 'f':
+			strbuf_add(out, "\f", 1);
+			break;
+		case 'n':
+			strbuf_add(out, "\n", 1);
+			break;
+		case 'r':
+			strbuf_add(out, "\r", 1);
+			break;
+		case 't':
+			strbuf_add(out, "\t", 1);
+			break;
+		case 'u':
+			if (!replay_junicode(c, in, out)) {
+				return false;
+			}
+			continue;
+		default:
+			return replay_jerr(c, in, "bad escape in a string");
+		}
+		in->p += 2;
+	}
+}
+
+static bool replay_jnumber(struct replay_ctx *c, struct replay_json *in, struct replay_jval *v)
+{
+	bool neg = false, is_int = true;
+	long long n = 0;
+	int digits = 0;
+
+	if (*in->p == '-') {
+		neg = true;
+		in->p++;
+	}
+	if (in->p >= in->end || !replay_is_digit(*in->p)) {
+		return replay_jerr(c, in, "bad number");
+	}
+	if (*in->p == '0') {
+		in->p++;
+		if (in->p < in->end && replay_is_digit(*in->p)) {
+			return replay_jerr(c, in, "number with a leading zero");
+		}
+	} else {
+		while (in->p < in->end && replay_is_digit(*in->p)) {
+			if (digits < 18) {
+				n = n * 10 + (*in->p - '0');
+			} else {
+				is_int = false;
+			}
+			digits++;
+			in->p++;
+		}
+	}
+	if (in->p < in->end && *in->p == '.') {
+		in->p++;
+		if (in->p >= in->end || !replay_is_digit(*in->p)) {
+			return replay_jerr(c, in, "bad number");
+		}
+		while (in->p < in->end && replay_is_digit(*in->p)) {
+			in->p++;
+		}
+		is_int = false;
+	}
+	if (in->p < in->end && (*in->p == 'e' || *in->p == 'E')) {
+		in->p++;
+		if (in->p < in->end && (*in->p == '+' || *in->p == '-')) {
+			in->p++;
+		}
+		if (in->p >= in->end || !replay_is_digit(*in->p)) {
+			return replay_jerr(c, in, "bad number");
+		}
+		while (in->p < in->end && replay_is_digit(*in->p)) {
+			in->p++;
+		}
+		is_int = false;
+	}
+	v->type = JT_NUM;
+	v->is_int = is_int;
+	v->n = neg ? -n : n;
+	return true;
+}
+
+static bool replay_jliteral(struct replay_json *in, const char *word)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(in->end - in->p) < n || memcmp(in->p, word, n) != 0) {
+		return false;
+	}
+	in->p += n;
+	return true;
+}
+
+/* Any scalar value into v (v->s holds a string). */
+static bool replay_jvalue(struct replay_ctx *c, struct replay_json *in, struct replay_jval *v)
+{
+	if (in->p >= in->end) {
+		return replay_jerr(c, in, "expected a value");
+	}
+	switch (*in->p) {
+	case '"':
+		v->type = JT_STR;
+		return replay_jstring(c, in, &v->s);
+	case '{':
+	case '[':
+		return replay_jerr(c, in, "nested objects and arrays are not supported");
+	case 't':
+	case 'f':
+		if (replay_jliteral(in, "true")) {
+			v->type = JT_BOOL;
+			v->b = true;
+			return true;
+		}
+		if (replay_jliteral(in, "false")) {
+			v->type = JT_BOOL;
+			v->b = false;
+			return true;
+		}
+		break;
+	case 'n':
+		if (replay_jliteral(in, "null")) {
+			v->type = JT_NULL;
+			return true;
+		}
+		break;
+	default:
+		if (*in->p == '-' || replay_is_digit(*in->p)) {
+			return replay_jnumber(c, in, v);
+		}
+		break;
+	}
+	return replay_jerr(c, in, "expected a value");
+}
+
+/* Parse one flat object into c->jv (known keys) and check nothing follows it. */
+static bool replay_jobject(struct replay_ctx *c, const char *s, size_t len)
+{
+	struct replay_json in = { .p = s, .start = s, .end = s + len };
+
+	for (int k = 0; k < JK_COUNT; k++) {
+		c->jv[k].type = JT_ABSENT;
+	}
+	replay_jskip_ws(&in);
+	if (in.p >= in.end || *in.p != '{') {
+		return replay_jerr(c, &in, "expected '{'");
+	}
+	in.p++;
+	replay_jskip_ws(&in);
+	if (in.p < in.end && *in.p == '}') {
+		in.p++;
+	} else {
+		for (;;) {
+			struct replay_jval *v = &c->junk;
+			int k;
+
+			if (in.p >= in.end || *in.p != '"') {
+				return replay_jerr(c, &in, "expected a key");
+			}
+			if (!replay_jstring(c, &in, &c->key)) {
+				return false;
+			}
+			for (k = 0; k < JK_COUNT; k++) {
+				if (strcmp(c->key.s, replay_jkey_names[k]) == 0) {
+					break;
+				}
+			}
+			if (k < JK_COUNT) {
+				if (c->jv[k].type != JT_ABSENT) {
+					return replay_jerr(c, &in, "duplicate key");
+				}
+				v = &c->jv[k];
+			}
+			replay_jskip_ws(&in);
+			if (in.p >= in.end || *in.p != ':') {
+				return replay_jerr(c, &in, "expected ':'");
+			}
+			in.p++;
+			replay_jskip_ws(&in);
+			if (!replay_jvalue(c, &in, v)) {
+				return false;
+			}
+			replay_jskip_ws(&in);
+			if (in.p < in.end && *in.p == ',') {
+				in.p++;
+				replay_jskip_ws(&in);
+				continue;
+			}
+			if (in.p < in.end && *in.p == '}') {
+				in.p++;
+				break;
+			}
+			return replay_jerr(c, &in, "expected ',' or '}'");
+		}
+	}
+	replay_jskip_ws(&in);
+	if (in.p != in.end) {
+		return replay_jerr(c, &in, "more after the object");
+	}
+	return true;
+}
+
+/* A field of the right type, or absent/null. */
+static bool replay_jwant(struct replay_ctx *c, enum replay_jkey k, enum replay_jtype type)
+{
+	static const char *const type_names[] = {
+		[JT_BOOL] = "true or false", [JT_NUM] = "a number", [JT_STR] = "a string",
+	};
+	enum replay_jtype got = c->jv[k].type;
+
+	if (got == JT_ABSENT || got == JT_NULL || got == type) {
+		return true;
+	}
+	return replay_fail(c, "\"%s\" must be %s", replay_jkey_names[k], type_names[type]);
+}
+
+static bool replay_jhas(const struct replay_ctx *c, enum replay_jkey k)
+{
+	return c->jv[k].type != JT_ABSENT && c->jv[k].type != JT_NULL;
+}
+
+static bool replay_jdir(const char *s, enum render_kind *kind)
+{
+	static const enum render_kind kinds[] = {
+		RENDER_SENT, RENDER_RECV, RENDER_EVENT, RENDER_ERROR, RENDER_WARN, RENDER_INFO,
+		RENDER_NOTE,
+	};
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (strcmp(s, transcript_dir_name(kinds[i])) == 0) {
+			*kind = kinds[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool replay_jsonl_line(struct replay_ctx *c, const char *s, size_t len)
+{
+	struct replay_line l = { .code = -1, .last = -1 };
+	struct replay_jval *jv = c->jv;
+	char shown[64];
+
+	if (!replay_jobject(c, s, len)) {
+		return false;
+	}
+	for (int k = 0; k < JK_COUNT; k++) {
+		enum replay_jtype want = k == JK_TLS || k == JK_LAST || k == JK_REDACTED ? JT_BOOL :
+			k == JK_CODE ? JT_NUM : JT_STR;
+
+		if (!replay_jwant(c, (enum replay_jkey)k, want)) {
+			return false;
+		}
+	}
+	if (replay_jhas(c, JK_T) && !replay_valid_time(jv[JK_T].s.s, jv[JK_T].s.len)) {
+		replay_quote(shown, 40, jv[JK_T].s.s, jv[JK_T].s.len);
+		return replay_fail(c, "bad timestamp \"%s\" (want UTC like 2026-11-23T06:00:00.123Z)",
+			shown);
+	}
+	if (replay_jhas(c, JK_TYPE)) {
+		if (strcmp(jv[JK_TYPE].s.s, "header") != 0) {
+			replay_quote(shown, 40, jv[JK_TYPE].s.s, jv[JK_TYPE].s.len);
+			return replay_fail(c, "unknown \"type\" \"%s\"", shown);
+		}
+		if (replay_jhas(c, JK_TARGET) && !c->r.target) {
+			c->r.target = xstrdup(jv[JK_TARGET].s.s);
+		}
+		return true;
+	}
+	if (!replay_jhas(c, JK_T)) {
+		return replay_fail(c, "no \"t\" (timestamp)");
+	}
+	if (!replay_jhas(c, JK_DIR)) {
+		return replay_fail(c, "no \"dir\"");
+	}
+	if (!replay_jdir(jv[JK_DIR].s.s, &l.kind)) {
+		replay_quote(shown, 40, jv[JK_DIR].s.s, jv[JK_DIR].s.len);
+		return replay_fail(c, "unknown \"dir\" \"%s\"", shown);
+	}
+	if (!replay_jhas(c, JK_LINE)) {
+		return replay_fail(c, "no \"line\"");
+	}
+	if (replay_jhas(c, JK_CODE)) {
+		if (!jv[JK_CODE].is_int || jv[JK_CODE].n < 0 || jv[JK_CODE].n > 999) {
+			return replay_fail(c, "\"code\" must be a whole number from 0 to 999");
+		}
+		l.code = (int)jv[JK_CODE].n;
+	}
+	if (replay_jhas(c, JK_ESC)) {
+		if (jv[JK_ESC].s.len >= sizeof(((struct replay_step *)0)->expect_esc)) {
+			return replay_fail(c, "\"esc\" is too long for an enhanced status code");
+		}
+		l.esc = jv[JK_ESC].s.s;
+	}
+	if (replay_jhas(c, JK_LAST)) {
+		l.last = jv[JK_LAST].b;
+	}
+	l.tls = replay_jhas(c, JK_TLS) && jv[JK_TLS].b;
+	l.redacted = replay_jhas(c, JK_REDACTED) && jv[JK_REDACTED].b;
+	l.text = jv[JK_LINE].s.s;
+	return replay_event(c, &l);
+}
+
+/* ---- Loading. ---- */
+
+static void replay_ctx_finish(struct replay_ctx *c)
+{
+	for (int k = 0; k < JK_COUNT; k++) {
+		strbuf_finish(&c->jv[k].s);
+	}
+	strbuf_finish(&c->junk.s);
+	strbuf_finish(&c->key);
+	free(c->queue);
+	c->queue = NULL;
+}
+
+static bool replay_blank(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r') {
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool replay_run(struct replay_ctx *c, struct replay_reader *rd)
+{
+	bool fmt_known = false, any = false;
+
+	for (;;) {
+		char *s;
+		size_t len;
+		enum replay_read got = replay_read_line(rd, &s, &len);
+
+		if (got == REPLAY_READ_EOF) {
+			break;
+		}
+		c->lineno++;
+		if (got == REPLAY_READ_ERROR) {
+			return err_set(c->e, ERR_IO, "%s: %s", c->path, strerror(errno));
+		}
+		if (got == REPLAY_READ_TOO_LONG) {
+			return replay_fail(c, "line longer than %d bytes", REPLAY_LINE_MAX);
+		}
+		if (got == REPLAY_READ_PARTIAL) {
+			/* Cut off when the writer was killed: not a line yet. */
+			if (!replay_blank(s, len)) {
+				c->r.incomplete_line = c->lineno;
+			}
+			break;
+		}
+		if (len > 0 && s[len - 1] == '\r') {
+			s[--len] = '\0';
+		}
+		if (c->lineno == 1 && len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
+			s += 3;
+			len -= 3;
+		}
+		if (replay_blank(s, len)) {
+			continue;
+		}
+		if (!fmt_known) {
+			const char *p = s;
+
+			while (*p == ' ' || *p == '\t') {
+				p++;
+			}
+			c->r.fmt = *p == '{' ? TRANSCRIPT_JSONL : TRANSCRIPT_TEXT;
+			fmt_known = true;
+		}
+		if (c->r.fmt == TRANSCRIPT_JSONL) {
+			if (!replay_jsonl_line(c, s, len)) {
+				return false;
+			}
+		} else if (!replay_text_line(c, s, len)) {
+			return false;
+		}
+		any = true;
+	}
+	if (!any) {
+		return err_set(c->e, ERR_USAGE, "%s: %s", c->path, c->r.incomplete_line ?
+			"nothing but an incomplete line: not a transcript, or cut off" :
+			"empty: not a transcript");
+	}
+	return true;
+}
+
+bool replay_load(const char *path, struct replay *out, struct err *e)
+{
+	struct replay_ctx c;
+	struct replay_reader rd;
+	bool good;
+	int fd;
+
+	if (!path || !out) {
+		return err_set(e, ERR_INTERNAL, "replay: no file");
+	}
+	do {
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	} while (fd < 0 && errno == EINTR);
+	if (fd < 0) {
+		return err_set(e, ERR_IO, "%s: %s", path, strerror(errno));
+	}
+	memset(&c, 0, sizeof(c));
+	memset(&rd, 0, sizeof(rd));
+	c.path = path;
+	c.e = e;
+	c.r.fmt = TRANSCRIPT_TEXT;
+	rd.fd = fd;
+	/* Step 0: connecting, and the greeting it brings. */
+	replay_add_step(&c);
+	replay_queue_push(&c, 0);
+	c.greeting_queued = true;
+
+	good = replay_run(&c, &rd);
+	close(fd);
+	free(rd.buf);
+	replay_ctx_finish(&c);
+	if (!good) {
+		replay_finish(&c.r);
+		return false;
+	}
+	*out = c.r;
+	return true;
+}
+
+void replay_finish(struct replay *r)
+{
+	if (!r) {
+		return;
+	}
+	for (size_t i = 0; i < r->nsteps; i++) {
+		free(r->steps[i].line);
+	}
+	free(r->steps);
+	free(r->target);
+	memset(r, 0, sizeof(*r));
+}
