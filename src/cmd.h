@@ -49,7 +49,7 @@ const struct smtp_verb *cmd_verb_find(const char *name);
 enum shell_status cmd_dispatch(struct shell *sh, const char *line);
 
 /* Handlers, grouped by file. */
-cmd_run_fn cmd_auth, cmd_cert, cmd_close, cmd_connect, cmd_echo, cmd_ehlo, cmd_expect, cmd_explain,
+cmd_run_fn cmd_auth, cmd_cert, cmd_dane, cmd_close, cmd_connect, cmd_echo, cmd_ehlo, cmd_expect, cmd_explain,
 	cmd_help, cmd_history, cmd_pipeline, cmd_quit, cmd_send, cmd_set, cmd_sleep, cmd_source,
 	cmd_starttls, cmd_timing, cmd_tls;
 

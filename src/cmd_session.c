@@ -14,6 +14,7 @@
 #include "explain.h"
 #include "script.h"
 #include "shell_auth.h"
+#include "shell_dns.h"
 #include "shell_send.h"
 #include "shell_tls.h"
 #include "util.h"
@@ -302,7 +303,21 @@ enum shell_status cmd_set(struct shell *sh, int argc, char **argv)
 		shell_emit(sh, RENDER_ERROR, "/set on-error: stop or continue");
 		return SHELL_USAGE;
 	}
-	shell_emit(sh, RENDER_ERROR, "/set: unknown setting (timeout, explain, tls-verify, on-error)");
+	if (strcasecmp(argv[1], "dns-server") == 0) {
+		struct err e;
+
+		err_clear(&e);
+		if (argc == 2) {
+			shell_emit(sh, RENDER_INFO, "dns-server %s", dns_server_desc(shell_dns(sh)));
+			return SHELL_OK;
+		}
+		if (!dns_set_server(shell_dns(sh), strcasecmp(argv[2], "system") == 0 ? NULL : argv[2], &e)) {
+			shell_emit(sh, RENDER_ERROR, "/set dns-server: %s", e.msg);
+			return SHELL_USAGE;
+		}
+		return SHELL_OK;
+	}
+	shell_emit(sh, RENDER_ERROR, "/set: unknown setting (timeout, explain, tls-verify, on-error, dns-server)");
 	return SHELL_USAGE;
 }
 
@@ -493,4 +508,15 @@ enum shell_status cmd_auth(struct shell *sh, int argc, char **argv)
 		}
 	}
 	return shell_auth(sh, &req);
+}
+
+enum shell_status cmd_dane(struct shell *sh, int argc, char **argv)
+{
+	long port = 25;
+
+	if (argc == 3 && !str_to_long(argv[2], 1, 65535, &port)) {
+		shell_emit(sh, RENDER_ERROR, "/dane: bad port \"%s\"", argv[2]);
+		return SHELL_USAGE;
+	}
+	return shell_dane_show(sh, argv[1], argc == 3 ? argv[2] : "25");
 }

@@ -32,6 +32,13 @@ static const struct cmd commands[] = {
 		"lmtp://host:port (LHLO) or unix:/path. The port defaults to 25.\n"
 		"Every address of a name is tried in turn, each within --timeout.\n"
 		"Example: /connect mx1.example.net:587" },
+	{ "dane", "<host> [port]", 1, 2, 0, cmd_dane,
+		"Show TLSA records and their match against the live chain",
+		"Looks up _PORT._tcp.HOST (port 25 by default) with its DNSSEC status;\n"
+		"records that are not DNSSEC-secure are unusable for DANE (RFC 7672).\n"
+		"On a TLS connection each record is matched against the chain the\n"
+		"server sent (DANE-EE: the leaf, DANE-TA: an issuer), with a verdict.\n"
+		"Example: /dane mx1.example.net" },
 	{ "echo", "[text...]", 0, -1, 0, cmd_echo,
 		"Print a line of text",
 		"Prints its arguments; handy in batch files to label the output.\n"
@@ -87,7 +94,8 @@ static const struct cmd commands[] = {
 		"Settings: timeout SECONDS (connect and reply timeout);\n"
 		"explain errors|all|off (meaning shown under replies);\n"
 		"tls-verify on|off (a failed certificate verification ends the session);\n"
-		"on-error stop|continue (what a batch run does after a failure).\n"
+		"on-error stop|continue (what a batch run does after a failure);\n"
+		"dns-server ADDR[:PORT]|system (the resolver for DNS questions).\n"
 		"Without arguments lists the settings.\n"
 		"Example: /set timeout 10" },
 	{ "sleep", "<seconds>", 1, 1, 0, cmd_sleep,

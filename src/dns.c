@@ -82,6 +82,7 @@ struct dns_query {
 	int tfd;
 	size_t tsrv;
 	enum dns_tcp_state tstate;
+	int ttries;                /* TCP connections made (a busy server may close one) */
 	uint8_t *tbuf;
 	size_t tlen, toff;
 	uint8_t tlenbuf[2];
@@ -618,10 +619,10 @@ static bool dns_parse_server(const char *spec, struct dns_server *s, struct err 
 			return err_set(e, ERR_USAGE, "DNS server %s: missing ]", spec);
 		}
 		hlen = (size_t)(p - spec - 1);
-		memcpy(host, spec + 1, hlen < sizeof(host) ? hlen : 0);
 		if (hlen >= sizeof(host)) {
 			return err_set(e, ERR_USAGE, "DNS server %s: not an IP address", spec);
 		}
+		memcpy(host, spec + 1, hlen);
 		host[hlen] = '\0';
 		if (p[1] == ':' || p[1] == '@') {
 			port = p + 2;
@@ -652,8 +653,8 @@ static bool dns_parse_server(const char *spec, struct dns_server *s, struct err 
 	} else if (inet_pton(AF_INET6, host, addr) == 1) {
 		fam = AF_INET6;
 	} else {
-		return err_set(e, ERR_USAGE,
-			"DNS server %s: not an IP address (use ADDR, ADDR:PORT or [IPV6]:PORT)", spec);
+		return err_set(e, ERR_USAGE, "DNS server %s: not an IP address "
+			"(use ADDR, ADDR:PORT or [IPV6]:PORT)", spec);
 	}
 	if (!dns_server_from(s, fam, addr, (unsigned)pn)) {
 		return err_set(e, ERR_USAGE, "DNS server %s: not an IP address", spec);
@@ -1044,7 +1045,6 @@ static void dns_q_fail(struct dns_query *q, const char *why)
 	}
 	if (q->cd_pass && q->servfail) {
 		/* SERVFAIL, and nothing with CD: cannot tell bogus from broken */
-		q->answered_by = 0;
 		dns_q_build(q, q->servfail, DNS_SEC_INDETERMINATE, "SERVFAIL; no answer with CD=1");
 	} else {
 		dns_q_build(q, NULL, DNS_SEC_INDETERMINATE, why);
@@ -1081,7 +1081,8 @@ static bool dns_q_send_udp(struct dns_query *q)
 		fd = socket(q->srv[si].ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		if (fd < 0 || !dns_set_nonblock(fd) ||
 			connect(fd, (const struct sockaddr *)&q->srv[si].ss, q->srv[si].len) != 0) {
-			snprintf(q->why, sizeof(q->why), "%s: %s", q->srv[si].desc, strerror(errno));
+			snprintf(q->why, sizeof(q->why), "%s: %s", q->srv[si].desc,
+				strerror(errno));
 			if (fd >= 0) {
 				close(fd);
 			}
@@ -1186,19 +1187,19 @@ bad:
 	return NULL;
 }
 
-static void dns_q_tcp_start(struct dns_query *q, size_t si);
+static void dns_q_tcp_start(struct dns_query *q, size_t si, bool again);
 
 /* A matching response came in (pkt is taken). */
-static void dns_q_answered(struct dns_query *q, ldns_pkt *pkt, size_t si, bool final)
+static void dns_q_answered(struct dns_query *q, ldns_pkt *pkt, size_t si)
 {
 	struct dns *d = q->d;
 	struct dns_val *job;
 	int rcode;
 
-	if (!final && ldns_pkt_tc(pkt) && !q->via_tcp) {
+	if (ldns_pkt_tc(pkt) && !q->via_tcp) {
 		ldns_pkt_free(q->trunc);
 		q->trunc = pkt;
-		dns_q_tcp_start(q, si);
+		dns_q_tcp_start(q, si, false);
 		return;
 	}
 	dns_q_close_sockets(q);
@@ -1225,7 +1226,8 @@ static void dns_q_answered(struct dns_query *q, ldns_pkt *pkt, size_t si, bool f
 			dns_q_build(q, q->servfail, DNS_SEC_BOGUS,
 				"SERVFAIL, but an answer with CD=1: DNSSEC validation failed");
 		} else {
-			dns_q_build(q, q->servfail, DNS_SEC_INDETERMINATE, "SERVFAIL (also with CD=1)");
+			dns_q_build(q, q->servfail, DNS_SEC_INDETERMINATE,
+				"SERVFAIL (also with CD=1)");
 		}
 		ldns_pkt_free(pkt);
 		dns_q_deliver(q);
@@ -1270,43 +1272,48 @@ static void dns_q_read_udp(struct dns_query *q, int slot)
 		}
 		pkt = dns_q_match(q, d->rbuf, (size_t)n);
 		if (pkt) {
-			dns_q_answered(q, pkt, q->usrv[slot], false);
+			dns_q_answered(q, pkt, q->usrv[slot]);
 			return;
 		}
 	}
 }
 
-/* TCP failed: use the truncated UDP answer, marked tc, or report no answer. */
+/* TCP failed: hand out the truncated UDP answer (tc set), which nothing can be
+ * judged by, or report no answer. */
 static void dns_q_tcp_failed(struct dns_query *q, const char *what)
 {
 	char why[sizeof(q->why) + 64];
-	ldns_pkt *pkt;
 
 	snprintf(why, sizeof(why), "truncated over UDP; TCP to %s: %s", q->srv[q->tsrv].desc,
 		what);
 	dns_close(&q->tfd);
 	q->tstate = DNS_TCP_NONE;
-	if (q->feeds || !q->trunc) {
+	if (q->ttries < 2 && now_ms() < q->deadline) {
+		dns_q_tcp_start(q, q->tsrv, true);
+		return;
+	}
+	if (q->feeds || !q->trunc || q->cd_pass) {
 		dns_q_fail(q, why);
 		return;
 	}
-	pkt = q->trunc;
-	q->trunc = NULL;
-	dns_copy(q->why, sizeof(q->why), why);
-	dns_q_answered(q, pkt, q->tsrv, true);
-	if (q->state == DNS_Q_DONE && !q->ans.error[0]) {
-		dns_copy(q->ans.error, sizeof(q->ans.error), why);
-	}
+	q->answered_by = q->tsrv;
+	dns_q_build(q, q->trunc, DNS_SEC_INDETERMINATE, why);
+	dns_q_deliver(q);
 }
 
-static void dns_q_tcp_start(struct dns_query *q, size_t si)
+/* Over TCP to server si: a fresh deadline, unless this is the second connection. */
+static void dns_q_tcp_start(struct dns_query *q, size_t si, bool again)
 {
 	int fd;
 
 	dns_q_close_sockets(q);
 	q->via_tcp = true;
 	q->tsrv = si;
-	q->deadline = now_ms() + q->timeout_ms;
+	if (!again) {
+		q->deadline = now_ms() + q->timeout_ms;
+		q->ttries = 0;
+	}
+	q->ttries++;
 	fd = socket(q->srv[si].ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		dns_q_tcp_failed(q, strerror(errno));
@@ -1406,7 +1413,7 @@ static void dns_q_tcp_io(struct dns_query *q)
 		dns_q_tcp_failed(q, "an answer that does not match the query");
 		return;
 	}
-	dns_q_answered(q, pkt, q->tsrv, true);
+	dns_q_answered(q, pkt, q->tsrv);
 }
 
 static void dns_q_timer(struct dns_query *q, int64_t now)
@@ -1882,7 +1889,8 @@ static enum dns_vres dns_val_keys(struct dns_vctx *vc, const ldns_rdf *zone, int
 			}
 			for (j = 0; j < ldns_rr_list_rr_count(dnskeys); j++) {
 				k = ldns_rr_list_rr(dnskeys, j);
-				if ((ldns_rr_get_type(a) == LDNS_RR_TYPE_DS && ldns_rr_compare_ds(a, k)) ||
+				if ((ldns_rr_get_type(a) == LDNS_RR_TYPE_DS &&
+						ldns_rr_compare_ds(a, k)) ||
 					(ldns_rr_get_type(a) == LDNS_RR_TYPE_DNSKEY &&
 						ldns_rr_compare(a, k) == 0)) {
 					ldns_rr_list_push_rr(trusted, k);
@@ -2170,8 +2178,8 @@ static enum dns_vres dns_val_wildcards(struct dns_vctx *vc, ldns_pkt *pkt, int d
 		}
 		if (!dns_val_wildcard_proven(pkt, ldns_rr_owner(rr), labels)) {
 			s = dns_rdf_str(ldns_rr_owner(rr));
-			dns_vwhy(vc, "a wildcard answer for %s without proof that no closer name exists",
-				s);
+			dns_vwhy(vc, "a wildcard answer for %s without proof that no closer "
+				"name exists", s);
 			free(s);
 			return DNS_V_BOGUS;
 		}
@@ -2219,8 +2227,8 @@ static enum dns_vres dns_val_packet(struct dns_vctx *vc, ldns_pkt *pkt, const ld
 		more = false;
 		for (i = 0; i < ldns_rr_list_rr_count(an); i++) {
 			rr = ldns_rr_list_rr(an, i);
-			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME && ldns_rr_rd_count(rr) >= 1 &&
-				dns_same_name(ldns_rr_owner(rr), end)) {
+			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME &&
+				ldns_rr_rd_count(rr) >= 1 && dns_same_name(ldns_rr_owner(rr), end)) {
 				end = ldns_rr_rdf(rr, 0);
 				more = true;
 				break;

@@ -29,11 +29,12 @@ enum dns_sec {
 	DNS_SEC_INSECURE,          /* no AD: unsigned, or a resolver that does not validate */
 	DNS_SEC_BOGUS,             /* SERVFAIL that goes away with CD: validation failed */
 };
-const char *dns_sec_name(enum dns_sec s);
+const char *dns_sec_name(enum dns_sec s);  /* "secure", "insecure", "bogus", "indeterminate" */
 
 struct dns_opts {
-	const char *server;        /* "ADDR", "ADDR:PORT", "[v6]:PORT"; NULL: /etc/resolv.conf */
-	int timeout_ms;            /* per query, retries included */
+	const char *server;        /* "ADDR", "ADDR:PORT", "[v6]:PORT" (also "ADDR@PORT", a
+	                              bare IPv6 address); numeric only; NULL: resolv.conf */
+	int timeout_ms;            /* per query, retries included; 0: 5000 */
 	const char *trust_anchor;  /* file of DS/DNSKEY records: validate locally instead of
 	                              trusting the AD bit; NULL: trust AD */
 	const char *resolv_conf;   /* used when server is NULL; NULL: /etc/resolv.conf */
@@ -62,7 +63,9 @@ struct dns_answer {
 	bool ad, aa, tc;
 	bool tcp;                  /* the answer came over TCP (after a truncated UDP one) */
 	enum dns_sec sec;
-	struct dns_rr *rrs;        /* answer-section records of qtype, owner = end of the CNAME chain */
+	struct dns_rr *rrs;        /* answer-section records of qtype, owner = end of the CNAME chain
+	                              (a bogus answer from a resolver is a SERVFAIL without
+	                              records; validated locally, it keeps them: check sec) */
 	size_t nrrs;
 	char **cnames;             /* CNAME chain followed from qname, in order (targets) */
 	size_t ncnames;
@@ -84,7 +87,8 @@ struct dns;
 /* Nothing is read or sent until the first query (lazy resolver setup). */
 struct dns *dns_create(const struct dns_opts *opts);
 void dns_destroy(struct dns *d);
-/* Change the server or timeout (for /set dns-server); false with ERR_USAGE when bad. */
+/* Change the server (for /set dns-server; NULL or "": back to resolv.conf, read at the
+ * next query); false with ERR_USAGE when bad, and the old server stays. */
 bool dns_set_server(struct dns *d, const char *server, struct err *e);
 const char *dns_server_desc(struct dns *d);  /* "127.0.0.1 port 5353" or "system resolver (...)" */
 /* Per-query timeout for the queries submitted from now on (clamped to 100 ms .. 120 s). */
@@ -97,15 +101,18 @@ typedef void dns_done_fn(void *ctx, struct dns_answer *ans);
 bool dns_submit(struct dns *d, const char *name, uint16_t type, dns_done_fn *cb, void *ctx,
 	struct err *e);
 bool dns_busy(const struct dns *d);
-/* The sockets to poll and the time until the next retry or timeout (-1: none). */
+/* The sockets to poll (fds NULL: how many there are; else the number filled, at most
+ * max) and the time until the next retry or timeout (-1: none, 0: answers are due). */
 size_t dns_pollfds(const struct dns *d, struct pollfd *fds, size_t max);
 int dns_timeout_ms(const struct dns *d);
-/* Handle readable sockets and expired timers; runs callbacks. */
+/* Handle readable sockets and expired timers; runs callbacks. fds may hold other
+ * descriptors too: only the DNS ones are looked at. */
 void dns_process(struct dns *d, const struct pollfd *fds, size_t nfds);
 /* Run the loop until no query is left (used by the synchronous helpers). */
 void dns_run(struct dns *d);
 
-/* One query, waiting for it. false only for local errors (bad name, no resolver). */
+/* One query, waiting for it (other queries' callbacks may run meanwhile). false only
+ * for local errors (bad name, no resolver, unreadable trust anchor). */
 bool dns_query(struct dns *d, const char *name, uint16_t type, struct dns_answer *out,
 	struct err *e);
 

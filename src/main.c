@@ -52,6 +52,13 @@ static void usage(FILE *fp)
 		"      --tls-ciphersuites LIST  TLS 1.3 cipher suites\n"
 		"      --cert FILE       client certificate (PEM, with its chain)\n"
 		"      --key FILE        private key of the client certificate\n"
+		"      --dane            verify with DNSSEC-secure TLSA records (RFC 7672) when present\n"
+		"\n"
+		"DNS options:\n"
+		"      --dns-server ADDR[:PORT]  ask this resolver instead of the system's\n"
+		"      --dns-timeout SECS        DNS query timeout (default 5)\n"
+		"      --dns-trust-anchor FILE   validate DNSSEC locally from these DS/DNSKEY\n"
+		"                                records instead of trusting the AD bit\n"
 		"  -h, --help            show this help\n"
 		"  -V, --version         show the version\n"
 		"\n"
@@ -64,6 +71,7 @@ enum {
 	OPT_COLOR = 256, OPT_EXPLAIN, OPT_NO_HISTORY, OPT_NO_CONFIG, OPT_NO_REDACT, OPT_LIST_COMMANDS,
 	OPT_TLS, OPT_TLS_VERIFY, OPT_CA_FILE, OPT_CA_PATH, OPT_VERIFY_NAME, OPT_SNI, OPT_NO_SNI,
 	OPT_TLS_MIN, OPT_TLS_MAX, OPT_CIPHERS, OPT_CIPHERSUITES, OPT_CERT, OPT_KEY,
+	OPT_DANE, OPT_DNS_SERVER, OPT_DNS_TIMEOUT, OPT_DNS_ANCHOR,
 };
 
 static const struct option long_opts[] = {
@@ -91,6 +99,10 @@ static const struct option long_opts[] = {
 	{ "tls-ciphersuites", required_argument, NULL, OPT_CIPHERSUITES },
 	{ "cert", required_argument, NULL, OPT_CERT },
 	{ "key", required_argument, NULL, OPT_KEY },
+	{ "dane", no_argument, NULL, OPT_DANE },
+	{ "dns-server", required_argument, NULL, OPT_DNS_SERVER },
+	{ "dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT },
+	{ "dns-trust-anchor", required_argument, NULL, OPT_DNS_ANCHOR },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -128,6 +140,10 @@ static void apply_config(const struct config *cfg, struct shell_opts *so, enum c
 		so->explain = (enum explain_mode)cfg->explain;
 	if (cfg->color >= 0)
 		*color = (enum color_mode)cfg->color;
+	if (cfg->dns_server)
+		so->dns_server = cfg->dns_server;
+	if (cfg->dns_timeout_ms > 0)
+		so->dns_timeout_ms = cfg->dns_timeout_ms;
 	if (cfg->tls_verify >= 0)
 		so->tls_verify = cfg->tls_verify == 1;
 	if (cfg->ca_file)
@@ -326,6 +342,26 @@ int main(int argc, char **argv)
 			break;
 		case OPT_KEY:
 			so.tls.key_file = optarg;
+			break;
+		case OPT_DANE:
+			so.dane = true;
+			break;
+		case OPT_DNS_SERVER:
+			so.dns_server = optarg;
+			break;
+		case OPT_DNS_TIMEOUT: {
+			char *end;
+			double v = strtod(optarg, &end);
+
+			if (*end || !(v > 0 && v <= 120)) {
+				rc = usage_error("--dns-timeout: \"%s\" is not a number of seconds (0-120]", optarg);
+				goto out;
+			}
+			so.dns_timeout_ms = (int)lround(v * 1000);
+			break;
+		}
+		case OPT_DNS_ANCHOR:
+			so.dns_anchor = optarg;
 			break;
 		case OPT_LIST_COMMANDS:
 			list_commands();

@@ -11,11 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "reply.h"
 #include "util.h"
 
 #define REPLAY_READ_CHUNK 65536
-/* "2026-11-23T06:00:00.123Z" */
-#define REPLAY_TIME_LEN 24
+#define REPLAY_TIME_LEN TRANSCRIPT_TIME_LEN
 
 /* ---- Line reader: bounded memory whatever the file holds. ---- */
 
@@ -129,8 +129,9 @@ struct replay_ctx {
 	size_t qhead, qlen, qcap;
 	bool greeting_queued; /* step 0 still waits for the greeting */
 	bool seen_recv;
+	struct reply_parser parser;  /* reads received lines as the shell did */
+	struct strbuf wire;   /* a received line with its CRLF again */
 	bool in_reply;        /* lines of a reply seen, its final line not yet */
-	char reply_esc[16];   /* from the reply's first line */
 	long reply_line;
 	bool reply_tls;
 	bool in_data;         /* message text: after 354 to DATA, until "." */
@@ -181,70 +182,6 @@ static bool replay_fail(struct replay_ctx *c, const char *fmt, ...)
 static bool replay_is_digit(char ch)
 {
 	return ch >= '0' && ch <= '9';
-}
-
-/* YYYY-MM-DDTHH:MM:SS.mmmZ, UTC, with plausible fields. */
-static bool replay_valid_time(const char *s, size_t len)
-{
-	static const char pattern[] = "dddd-dd-ddTdd:dd:dd.dddZ";
-	int mon, day, hour, min, sec;
-
-	if (len != REPLAY_TIME_LEN) {
-		return false;
-	}
-	for (size_t i = 0; i < REPLAY_TIME_LEN; i++) {
-		if (pattern[i] == 'd' ? !replay_is_digit(s[i]) : s[i] != pattern[i]) {
-			return false;
-		}
-	}
-	mon = (s[5] - '0') * 10 + (s[6] - '0');
-	day = (s[8] - '0') * 10 + (s[9] - '0');
-	hour = (s[11] - '0') * 10 + (s[12] - '0');
-	min = (s[14] - '0') * 10 + (s[15] - '0');
-	sec = (s[17] - '0') * 10 + (s[18] - '0');
-	return mon >= 1 && mon <= 12 && day >= 1 && day <= 31 && hour <= 23 && min <= 59 &&
-		sec <= 60;
-}
-
-/* The reply code of a received line as the reply parser reads it, 0 if none. */
-static int replay_text_code(const char *s)
-{
-	if (s[0] < '2' || s[0] > '5' || s[1] < '0' || s[1] > '5' || !replay_is_digit(s[2])) {
-		return 0;
-	}
-	return (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
-}
-
-/* The enhanced status code after "NNN " or "NNN-", "" if there is none. */
-static void replay_text_esc(const char *s, int code, char out[16])
-{
-	size_t i, n;
-
-	out[0] = '\0';
-	if (code == 0 || (s[3] != ' ' && s[3] != '-')) {
-		return;
-	}
-	s += 4;
-	if ((s[0] != '2' && s[0] != '4' && s[0] != '5') || s[1] != '.') {
-		return;
-	}
-	i = 2;
-	for (int part = 0; part < 2; part++) {
-		for (n = 0; n < 3 && replay_is_digit(s[i]); n++) {
-			i++;
-		}
-		if (n == 0 || (part == 0 && s[i] != '.')) {
-			return;
-		}
-		if (part == 0) {
-			i++;
-		}
-	}
-	if (s[i] != '\0' && s[i] != ' ' && s[i] != '\t') {
-		return;
-	}
-	memcpy(out, s, i);
-	out[i] = '\0';
 }
 
 static bool replay_is_data_verb(const char *line)
@@ -305,9 +242,6 @@ static bool replay_sent(struct replay_ctx *c, const struct replay_line *l)
 	struct replay_step *st;
 	size_t idx;
 
-	if (strpbrk(l->text, "\r\n")) {
-		return replay_fail(c, "a sent line holds a line break");
-	}
 	if (c->r.nsteps >= REPLAY_STEPS_MAX) {
 		return replay_fail(c, "more than %d steps", REPLAY_STEPS_MAX);
 	}
@@ -333,47 +267,60 @@ static bool replay_sent(struct replay_ctx *c, const struct replay_line *l)
 
 static void replay_recv(struct replay_ctx *c, const struct replay_line *l)
 {
-	int tcode = replay_text_code(l->text);
-	bool last = l->last >= 0 ? l->last != 0 : !(tcode != 0 && l->text[3] == '-');
-	int code = l->code >= 0 ? l->code : tcode;
-	const char *esc;
+	struct reply_event ev = { .type = REPLY_EV_NONE };
+	struct reply rep;
 	struct replay_step *st;
-	size_t idx, n;
+	const char *esc;
+	size_t off = 0, idx, n;
+	bool last;
 
 	c->seen_recv = true;
 	if (!c->in_reply) {
 		c->in_reply = true;
-		replay_text_esc(l->text, tcode, c->reply_esc);
 		c->reply_line = c->lineno;
 		c->reply_tls = l->tls;
 	}
+	strbuf_reset(&c->wire);
+	strbuf_adds(&c->wire, l->text);
+	strbuf_add(&c->wire, "\r\n", 2);
+	while (off < c->wire.len) {
+		off += reply_feed(&c->parser, c->wire.s + off, c->wire.len - off, &ev);
+	}
+	last = l->last >= 0 ? l->last != 0 : ev.type == REPLY_EV_LAST;
 	if (!last) {
 		return;
 	}
+	reply_take(&c->parser, &rep);
 	c->in_reply = false;
 	if (!replay_queue_pop(c, &idx)) {
+		reply_finish(&rep);
 		return;         /* nothing was waiting: an idle 421 or the like */
 	}
 	st = &c->r.steps[idx];
-	st->expect_code = code;
-	esc = l->esc && *l->esc ? l->esc : c->reply_esc;
+	st->expect_code = l->code >= 0 ? l->code : ev.code;
+	esc = l->esc && *l->esc ? l->esc : rep.esc;
 	n = strlen(esc);
 	if (n >= sizeof(st->expect_esc)) {
 		n = sizeof(st->expect_esc) - 1;
 	}
 	memcpy(st->expect_esc, esc, n);
 	st->expect_esc[n] = '\0';
+	reply_finish(&rep);
 	if (idx == 0) {
 		st->tls = c->reply_tls;
 		st->source_line = c->reply_line;
 		c->greeting_queued = false;
-	} else if (code == 354 && replay_is_data_verb(st->line)) {
+	} else if (st->expect_code == 354 && replay_is_data_verb(st->line)) {
 		c->in_data = true;
 	}
 }
 
 static bool replay_event(struct replay_ctx *c, const struct replay_line *l)
 {
+	if ((l->kind == RENDER_SENT || l->kind == RENDER_RECV) && strpbrk(l->text, "\r\n")) {
+		return replay_fail(c, "a %s line holds a line break",
+			l->kind == RENDER_SENT ? "sent" : "received");
+	}
 	if (l->kind == RENDER_SENT) {
 		return replay_sent(c, l);
 	}
@@ -385,26 +332,6 @@ static bool replay_event(struct replay_ctx *c, const struct replay_line *l)
 
 /* ---- Text format. ---- */
 
-static bool replay_marker(const char *s, enum render_kind *kind, bool *tls)
-{
-	static const enum render_kind kinds[] = {
-		RENDER_SENT, RENDER_RECV, RENDER_EVENT, RENDER_ERROR, RENDER_INFO,
-	};
-
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		for (int t = 0; t < 2; t++) {
-			const char *m = transcript_marker(kinds[i], t != 0);
-
-			if (strlen(m) == 2 && s[0] == m[0] && s[1] == m[1]) {
-				*kind = kinds[i];
-				*tls = t != 0;
-				return true;
-			}
-		}
-	}
-	return false;
-}
-
 static bool replay_no_controls(struct replay_ctx *c, const char *s, size_t len, const char *where)
 {
 	for (size_t i = 0; i < len; i++) {
@@ -415,21 +342,6 @@ static bool replay_no_controls(struct replay_ctx *c, const char *s, size_t len, 
 		}
 	}
 	return true;
-}
-
-/* "\t[123 ms]" up to the end. */
-static bool replay_is_latency(const char *s, size_t len)
-{
-	size_t i = 2, digits = 0;
-
-	if (len < 7 || s[0] != '\t' || s[1] != '[') {
-		return false;
-	}
-	while (i < len && replay_is_digit(s[i]) && digits < 10) {
-		i++;
-		digits++;
-	}
-	return digits > 0 && len - i == 4 && memcmp(s + i, " ms]", 4) == 0;
 }
 
 static bool replay_text_line(struct replay_ctx *c, char *s, size_t len)
@@ -450,32 +362,30 @@ static bool replay_text_line(struct replay_ctx *c, char *s, size_t len)
 		}
 		return true;
 	}
-	if (len < REPLAY_TIME_LEN + 3 || !replay_valid_time(s, REPLAY_TIME_LEN) ||
+	if (len <= REPLAY_TIME_LEN || !transcript_time_valid(s, REPLAY_TIME_LEN) ||
 	    s[REPLAY_TIME_LEN] != ' ') {
 		replay_quote(shown, 40, s, len < REPLAY_TIME_LEN ? len : REPLAY_TIME_LEN);
 		return replay_fail(c, "bad timestamp \"%s\" (want UTC like 2026-11-23T06:00:00.123Z)",
 			shown);
 	}
+	/* MARKER, then the end or a space and the text. */
 	text = s + REPLAY_TIME_LEN + 1;
-	if (!replay_marker(text, &l.kind, &l.tls) || (len > REPLAY_TIME_LEN + 3 && text[2] != ' ')) {
+	tlen = len - (REPLAY_TIME_LEN + 1);
+	if (tlen < 2 || !transcript_marker_parse(text, 2, &l.kind, &l.tls) ||
+	    (tlen > 2 && text[2] != ' ')) {
 		size_t mlen = 0;
 
-		while (REPLAY_TIME_LEN + 1 + mlen < len && text[mlen] != ' ' && mlen < 8) {
+		while (mlen < tlen && text[mlen] != ' ' && mlen < 8) {
 			mlen++;
 		}
 		replay_quote(shown, sizeof(shown), text, mlen);
 		return replay_fail(c, "unknown marker \"%s\"", shown);
 	}
-	if (len > REPLAY_TIME_LEN + 3) {
-		text += 3;
-		tlen = len - (REPLAY_TIME_LEN + 4);
-	} else {
-		text += 2;
-		tlen = 0;
-	}
+	text += tlen > 2 ? 3 : 2;
+	tlen -= tlen > 2 ? 3 : 2;
 	tab = memchr(text, '\t', tlen);
 	if (tab) {
-		if (l.kind != RENDER_RECV || !replay_is_latency(tab, tlen - (size_t)(tab - text))) {
+		if (l.kind != RENDER_RECV || !transcript_latency_is(tab, tlen - (size_t)(tab - text))) {
 			return replay_fail(c, "TAB in a line (only \"\\t[N ms]\" may end a received line)");
 		}
 		*tab = '\0';
@@ -506,195 +416,14 @@ static void replay_jskip_ws(struct replay_json *in)
 	}
 }
 
-/* Length of a valid UTF-8 sequence of 2-4 bytes at s (at most len bytes), 0 if none. */
-static size_t replay_utf8_len(const unsigned char *s, size_t len)
-{
-	unsigned char ch = s[0], lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	if (ch >= 0xc2 && ch <= 0xdf) {
-		n = 2;
-	} else if (ch >= 0xe0 && ch <= 0xef) {
-		n = 3;
-		if (ch == 0xe0) {
-			lo = 0xa0;
-		} else if (ch == 0xed) {
-			hi = 0x9f;
-		}
-	} else if (ch >= 0xf0 && ch <= 0xf4) {
-		n = 4;
-		if (ch == 0xf0) {
-			lo = 0x90;
-		} else if (ch == 0xf4) {
-			hi = 0x8f;
-		}
-	} else {
-		return 0;
-	}
-	if (len < n || s[1] < lo || s[1] > hi) {
-		return 0;
-	}
-	for (size_t i = 2; i < n; i++) {
-		if (s[i] < 0x80 || s[i] > 0xbf) {
-			return 0;
-		}
-	}
-	return n;
-}
-
-static int replay_hex4(const char *s)
-{
-	int v = 0;
-
-	for (int i = 0; i < 4; i++) {
-		char ch = s[i];
-
-		v <<= 4;
-		if (ch >= '0' && ch <= '9') {
-			v |= ch - '0';
-		} else if (ch >= 'a' && ch <= 'f') {
-			v |= ch - 'a' + 10;
-		} else if (ch >= 'A' && ch <= 'F') {
-			v |= ch - 'A' + 10;
-		} else {
-			return -1;
-		}
-	}
-	return v;
-}
-
-static void replay_add_utf8(struct strbuf *b, uint32_t cp)
-{
-	char u[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (char)(0xf0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	strbuf_add(b, u, n);
-}
-
-/* \uXXXX at in->p (the backslash), a surrogate pair taken whole. */
-static bool replay_junicode(struct replay_ctx *c, struct replay_json *in, struct strbuf *out)
-{
-	int hi, lo;
-	uint32_t cp;
-
-	if (in->end - in->p < 6 || (hi = replay_hex4(in->p + 2)) < 0) {
-		return replay_jerr(c, in, "bad \\u escape");
-	}
-	if (hi >= 0xdc00 && hi <= 0xdfff) {
-		return replay_jerr(c, in, "lone low surrogate");
-	}
-	if (hi >= 0xd800 && hi <= 0xdbff) {
-		if (in->end - in->p < 12 || in->p[6] != '\\' || in->p[7] != 'u' ||
-		    (lo = replay_hex4(in->p + 8)) < 0xdc00 || lo > 0xdfff) {
-			return replay_jerr(c, in, "high surrogate without a low one");
-		}
-		cp = 0x10000 + (((uint32_t)hi - 0xd800) << 10) + ((uint32_t)lo - 0xdc00);
-		in->p += 12;
-	} else {
-		if (hi == 0) {
-			return replay_jerr(c, in, "\\u0000 is not allowed");
-		}
-		cp = (uint32_t)hi;
-		in->p += 6;
-	}
-	replay_add_utf8(out, cp);
-	return true;
-}
-
-/* A string at in->p (the opening quote), decoded into out. */
 static bool replay_jstring(struct replay_ctx *c, struct replay_json *in, struct strbuf *out)
 {
-	strbuf_reset(out);
-	strbuf_add(out, "", 0);
-	in->p++;
-	for (;;) {
-		const char *run = in->p;
-		unsigned char ch;
+	const char *why = "";
 
-		while (in->p < in->end) {
-			ch = (unsigned char)*in->p;
-			if (ch < 0x20 || ch == '"' || ch == '\\' || ch >= 0x80) {
-				break;
-			}
-			in->p++;
-		}
-		strbuf_add(out, run, (size_t)(in->p - run));
-		if (in->p >= in->end) {
-			return replay_jerr(c, in, "unterminated string");
-		}
-		ch = (unsigned char)*in->p;
-		if (ch == '"') {
-			in->p++;
-			return true;
-		}
-		if (ch < 0x20) {
-			return replay_jerr(c, in, "control byte in a string");
-		}
-		if (ch >= 0x80) {
-			size_t n = replay_utf8_len((const unsigned char *)in->p,
-				(size_t)(in->end - in->p));
-
-			if (n == 0) {
-				return replay_jerr(c, in, "invalid UTF-8 in a string");
-			}
-			strbuf_add(out, in->p, n);
-			in->p += n;
-			continue;
-		}
-		/* A backslash. */
-		if (in->end - in->p < 2) {
-			return replay_jerr(c, in, "unterminated string");
-		}
-		switch (in->p[1]) {
-		case '"':
-		case '\\':
-		case '/':
-			strbuf_add(out, in->p + 1, 1);
-			break;
-		case 'b':
-			strbuf_add(out, "\b", 1);
-			break;
-		case 'f':
-			strbuf_add(out, "\f", 1);
-			break;
-		case 'n':
-			strbuf_add(out, "\n", 1);
-			break;
-		case 'r':
-			strbuf_add(out, "\r", 1);
-			break;
-		case 't':
-			strbuf_add(out, "\t", 1);
-			break;
-		case 'u':
-			if (!replay_junicode(c, in, out)) {
-				return false;
-			}
-			continue;
-		default:
-			return replay_jerr(c, in, "bad escape in a string");
-		}
-		in->p += 2;
+	if (!transcript_json_decode_string(&in->p, in->end, out, &why)) {
+		return replay_jerr(c, in, why);
 	}
+	return true;
 }
 
 static bool replay_jnumber(struct replay_ctx *c, struct replay_json *in, struct replay_jval *v)
@@ -826,6 +555,7 @@ static bool replay_jobject(struct replay_ctx *c, const char *s, size_t len)
 	} else {
 		for (;;) {
 			struct replay_jval *v = &c->junk;
+			const char *key_at = in.p;
 			int k;
 
 			if (in.p >= in.end || *in.p != '"') {
@@ -841,7 +571,8 @@ static bool replay_jobject(struct replay_ctx *c, const char *s, size_t len)
 			}
 			if (k < JK_COUNT) {
 				if (c->jv[k].type != JT_ABSENT) {
-					return replay_jerr(c, &in, "duplicate key");
+					return replay_fail(c, "bad JSON at column %ld: duplicate key \"%s\"",
+						(long)(key_at - in.start) + 1, replay_jkey_names[k]);
 				}
 				v = &c->jv[k];
 			}
@@ -893,22 +624,6 @@ static bool replay_jhas(const struct replay_ctx *c, enum replay_jkey k)
 	return c->jv[k].type != JT_ABSENT && c->jv[k].type != JT_NULL;
 }
 
-static bool replay_jdir(const char *s, enum render_kind *kind)
-{
-	static const enum render_kind kinds[] = {
-		RENDER_SENT, RENDER_RECV, RENDER_EVENT, RENDER_ERROR, RENDER_WARN, RENDER_INFO,
-		RENDER_NOTE,
-	};
-
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		if (strcmp(s, transcript_dir_name(kinds[i])) == 0) {
-			*kind = kinds[i];
-			return true;
-		}
-	}
-	return false;
-}
-
 static bool replay_jsonl_line(struct replay_ctx *c, const char *s, size_t len)
 {
 	struct replay_line l = { .code = -1, .last = -1 };
@@ -926,7 +641,7 @@ static bool replay_jsonl_line(struct replay_ctx *c, const char *s, size_t len)
 			return false;
 		}
 	}
-	if (replay_jhas(c, JK_T) && !replay_valid_time(jv[JK_T].s.s, jv[JK_T].s.len)) {
+	if (replay_jhas(c, JK_T) && !transcript_time_valid(jv[JK_T].s.s, jv[JK_T].s.len)) {
 		replay_quote(shown, 40, jv[JK_T].s.s, jv[JK_T].s.len);
 		return replay_fail(c, "bad timestamp \"%s\" (want UTC like 2026-11-23T06:00:00.123Z)",
 			shown);
@@ -947,7 +662,7 @@ static bool replay_jsonl_line(struct replay_ctx *c, const char *s, size_t len)
 	if (!replay_jhas(c, JK_DIR)) {
 		return replay_fail(c, "no \"dir\"");
 	}
-	if (!replay_jdir(jv[JK_DIR].s.s, &l.kind)) {
+	if (!transcript_dir_parse(jv[JK_DIR].s.s, &l.kind)) {
 		replay_quote(shown, 40, jv[JK_DIR].s.s, jv[JK_DIR].s.len);
 		return replay_fail(c, "unknown \"dir\" \"%s\"", shown);
 	}
@@ -984,6 +699,8 @@ static void replay_ctx_finish(struct replay_ctx *c)
 	}
 	strbuf_finish(&c->junk.s);
 	strbuf_finish(&c->key);
+	strbuf_finish(&c->wire);
+	reply_parser_finish(&c->parser);
 	free(c->queue);
 	c->queue = NULL;
 }
@@ -1081,6 +798,7 @@ bool replay_load(const char *path, struct replay *out, struct err *e)
 	c.path = path;
 	c.e = e;
 	c.r.fmt = TRANSCRIPT_TEXT;
+	reply_parser_init(&c.parser);
 	rd.fd = fd;
 	/* Step 0: connecting, and the greeting it brings. */
 	replay_add_step(&c);

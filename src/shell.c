@@ -68,6 +68,8 @@ void shell_finish(struct shell *sh)
 	sh->nvars = 0;
 	transport_destroy(sh->tr);
 	sh->tr = NULL;
+	dns_destroy(sh->dns);
+	sh->dns = NULL;
 	session_finish(&sh->sess);
 	reply_parser_finish(&sh->parser);
 	reply_finish(&sh->last);

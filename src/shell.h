@@ -17,6 +17,7 @@
 #include "session.h"
 #include "target.h"
 #include "transport.h"
+#include "dns.h"
 
 /* Outcome of running one input line; batch maps these to exit codes. */
 enum shell_status {
@@ -46,6 +47,10 @@ struct shell_opts {
 	const char *to;
 	bool keep_going;                /* batch: go on after a failure (/set on-error) */
 	bool no_redact;                 /* show AUTH secrets in output and transcripts */
+	const char *dns_server;         /* --dns-server; NULL: the system resolver */
+	int dns_timeout_ms;
+	const char *dns_anchor;         /* --dns-trust-anchor: validate locally */
+	bool dane;                      /* --dane: verify TLS with DNSSEC-secure TLSA records */
 };
 
 /* A script variable from -D NAME=VALUE (the environment is looked up too). */
@@ -104,6 +109,8 @@ struct shell {
 	/* Envelope typed so far, for the quick test message. */
 	char *env_from;
 	char *env_to;
+
+	struct dns *dns;              /* created at the first DNS question */
 
 	/* Batch state. */
 	struct shell_var *vars;

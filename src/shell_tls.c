@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "shell_dns.h"
 #include "util.h"
 
 /* The host a certificate should name: what the user connected to. */
@@ -87,26 +88,66 @@ enum shell_status shell_tls_start(struct shell *sh, bool starttls)
 	struct tlsc_info info;
 	struct tlsc_opts o = sh->opts.tls;
 
+	struct shell_tlsa tlsa;
+
 	err_clear(&e);
+	memset(&tlsa, 0, sizeof(tlsa));
 	if (!sh->tr)
 		return SHELL_CONN;
 	if (starttls)
 		injection_guard(sh);
 	o.verify_required = sh->opts.tls_verify;
+	if (sh->opts.dane && sh->target.kind == TARGET_INET &&
+			shell_tlsa_lookup(sh, sh->target.host, sh->target.port, &tlsa)) {
+		if (tlsa.n > 0 && tlsa.sec == DNS_SEC_SECURE) {
+			o.tlsa = tlsa.recs;
+			o.ntlsa = tlsa.n;
+			o.dane_base = sh->target.host;
+			shell_emit(sh, RENDER_EVENT, "DANE: %zu DNSSEC-secure TLSA record%s at %s: verifying with them",
+				tlsa.n, tlsa.n == 1 ? "" : "s", tlsa.owner);
+		} else if (tlsa.n > 0) {
+			shell_emit(sh, RENDER_WARN, "DANE: TLSA at %s is %s, not secure: unusable, verifying with PKIX",
+				tlsa.owner, dns_sec_name(tlsa.sec));
+		} else {
+			shell_emit(sh, RENDER_EVENT, "DANE: no TLSA records at %s (%s): verifying with PKIX",
+				tlsa.owner, dns_sec_name(tlsa.sec));
+		}
+	}
 	if (!transport_start_tls(sh->tr, connect_host(sh), &o, sh->opts.timeout_ms, &e)) {
 		char *safe = render_sanitize_dup(e.msg, strlen(e.msg));
 
 		shell_emit(sh, RENDER_ERROR, "TLS handshake failed: %s", safe);
 		free(safe);
+		shell_tlsa_finish(&tlsa);
 		shell_close(sh, "connection closed: no plaintext fallback after a failed handshake");
 		return SHELL_TLS;
 	}
 	session_tls_started(&sh->sess);
 	memset(&info, 0, sizeof(info));
 	if (tlsc_info_get(transport_tls(sh->tr), &info, &e)) {
+		size_t i;
+
 		emit_summary(sh, &info);
+		for (i = 0; info.dane && i < info.ntlsa; i++) {
+			const struct tlsc_tlsa *r = &tlsa.recs[i];
+			int m = info.tlsa_match[i];
+
+			shell_emit(sh, m >= 0 ? RENDER_EVENT : RENDER_WARN, "DANE: TLSA %u %u %u (%s %s %s): %s%s",
+				r->usage, r->selector, r->mtype, tlsc_tlsa_usage_name(r->usage),
+				tlsc_tlsa_selector_name(r->selector), tlsc_tlsa_mtype_name(r->mtype),
+				m >= 0 ? "matches certificate " : m == -2 ? "unusable for SMTP" : "no match",
+				m >= 0 ? (m == 0 ? "0" : "of an issuer") : "");
+		}
+		if (info.dane && sh->opts.tls_verify && !info.verified) {
+			tlsc_info_finish(&info);
+			shell_tlsa_finish(&tlsa);
+			shell_emit(sh, RENDER_ERROR, "DANE verification failed and --tls-verify is set");
+			shell_close(sh, "connection closed");
+			return SHELL_TLS;
+		}
 		tlsc_info_finish(&info);
 	}
+	shell_tlsa_finish(&tlsa);
 	if (starttls && sh->sess.have_pre_tls_caps)
 		shell_emit(sh, RENDER_EVENT, "capabilities learned before TLS are stale: send EHLO again");
 	if (sh->tls_fault)

@@ -1307,6 +1307,22 @@ static int tlsc_tlsa_match(struct tlsc *t, size_t i, STACK_OF(X509) *chain)
 	return -1;
 }
 
+int tlsc_tlsa_match_live(struct tlsc *t, const struct tlsc_tlsa *r)
+{
+	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(t->ssl);
+	int n = chain ? sk_X509_num(chain) : 0;
+
+	/* RFC 7672 3.1.3: PKIX usages are not for SMTP; unknown values never match. */
+	if (r->usage < 2 || r->usage > 3 || r->selector > 1 || r->mtype > 2)
+		return -2;
+	for (int d = r->usage == 3 ? 0 : 1; d < n && (r->usage != 3 || d == 0); d++) {
+		if (tlsc_tlsa_match_one(sk_X509_value(chain, d), r)) {
+			return d;
+		}
+	}
+	return -1;
+}
+
 static void tlsc_ocsp(struct tlsc *t, X509 *leaf, STACK_OF(X509) *chain, struct tlsc_info *info)
 {
 	const unsigned char *p = NULL;

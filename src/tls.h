@@ -135,6 +135,11 @@ struct tlsc_info {
 bool tlsc_info_get(struct tlsc *t, struct tlsc_info *info, struct err *e);
 void tlsc_info_finish(struct tlsc_info *info);
 
+/* Match one TLSA record against the chain the server sent on this
+ * connection: the depth it matches, -1 none, -2 unusable for SMTP (PKIX
+ * usages 0/1 per RFC 7672, or unknown values). */
+int tlsc_tlsa_match_live(struct tlsc *t, const struct tlsc_tlsa *r);
+
 /* Name of a TLSA usage/selector/matching type (RFC 7218 acronyms): "DANE-EE", "SPKI", "SHA2-256". */
 const char *tlsc_tlsa_usage_name(uint8_t usage);
 const char *tlsc_tlsa_selector_name(uint8_t selector);

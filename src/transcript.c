@@ -200,8 +200,8 @@ static void transcript_add_text(struct strbuf *b, const char *s)
 	}
 }
 
-/* Length of a valid UTF-8 sequence of 2-4 bytes at s, 0 if there is none. */
-static size_t transcript_utf8_len(const unsigned char *s)
+/* Length of a valid UTF-8 sequence of 2-4 bytes at s (len bytes there), 0 if none. */
+static size_t transcript_utf8_len(const unsigned char *s, size_t len)
 {
 	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
 	size_t n;
@@ -211,22 +211,21 @@ static size_t transcript_utf8_len(const unsigned char *s)
 	} else if (c >= 0xe0 && c <= 0xef) {
 		n = 3;
 		if (c == 0xe0) {
-			lo = 0xa0;
+			lo = 0xa0;      /* overlong */
 		} else if (c == 0xed) {
-			hi = 0x9f;
+			hi = 0x9f;      /* surrogates */
 		}
 	} else if (c >= 0xf0 && c <= 0xf4) {
 		n = 4;
 		if (c == 0xf0) {
-			lo = 0x90;
+			lo = 0x90;      /* overlong */
 		} else if (c == 0xf4) {
-			hi = 0x8f;
+			hi = 0x8f;      /* above U+10FFFF */
 		}
 	} else {
 		return 0;
 	}
-	/* The string is NUL-terminated: a short sequence stops at the NUL. */
-	if (s[1] < lo || s[1] > hi) {
+	if (len < n || s[1] < lo || s[1] > hi) {
 		return 0;
 	}
 	for (size_t i = 2; i < n; i++) {
@@ -244,7 +243,7 @@ static void transcript_add_json(struct strbuf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)(s ? s : "");
-	size_t i = 0, start = 0;
+	size_t i = 0, start = 0, len = strlen((const char *)u);
 
 	strbuf_add(b, "\"", 1);
 	for (;;) {
@@ -256,7 +255,7 @@ static void transcript_add_json(struct strbuf *b, const char *s)
 			i++;
 			continue;
 		}
-		if (c >= 0x80 && (n = transcript_utf8_len(u + i)) > 0) {
+		if (c >= 0x80 && (n = transcript_utf8_len(u + i, len - i)) > 0) {
 			i += n;
 			continue;
 		}
@@ -496,4 +495,230 @@ bool transcript_write(struct transcript *t, const struct transcript_event *ev, s
 		transcript_format_text(&t->buf, now, ev);
 	}
 	return transcript_flush(t, e);
+}
+
+/* ---- Reading the format back. ---- */
+
+static bool transcript_is_digit(char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+bool transcript_time_valid(const char *s, size_t len)
+{
+	static const char pattern[] = "dddd-dd-ddTdd:dd:dd.dddZ";
+	int mon, day, hour, min, sec;
+
+	if (len != TRANSCRIPT_TIME_LEN) {
+		return false;
+	}
+	for (size_t i = 0; i < TRANSCRIPT_TIME_LEN; i++) {
+		if (pattern[i] == 'd' ? !transcript_is_digit(s[i]) : s[i] != pattern[i]) {
+			return false;
+		}
+	}
+	mon = (s[5] - '0') * 10 + (s[6] - '0');
+	day = (s[8] - '0') * 10 + (s[9] - '0');
+	hour = (s[11] - '0') * 10 + (s[12] - '0');
+	min = (s[14] - '0') * 10 + (s[15] - '0');
+	sec = (s[17] - '0') * 10 + (s[18] - '0');
+	return mon >= 1 && mon <= 12 && day >= 1 && day <= 31 && hour <= 23 && min <= 59 &&
+		sec <= 60;
+}
+
+/* Every kind a line can be read back as (WARN and NOTE share markers). */
+static const enum render_kind transcript_kinds[] = {
+	RENDER_SENT, RENDER_RECV, RENDER_EVENT, RENDER_ERROR, RENDER_WARN, RENDER_INFO, RENDER_NOTE,
+};
+
+bool transcript_marker_parse(const char *s, size_t len, enum render_kind *kind, bool *tls)
+{
+	if (len != 2) {
+		return false;
+	}
+	for (size_t i = 0; i < sizeof(transcript_kinds) / sizeof(transcript_kinds[0]); i++) {
+		for (int t = 0; t < 2; t++) {
+			const char *m = transcript_marker(transcript_kinds[i], t != 0);
+
+			if (strlen(m) == 2 && s[0] == m[0] && s[1] == m[1]) {
+				*kind = transcript_kinds[i];
+				*tls = t != 0;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+bool transcript_dir_parse(const char *s, enum render_kind *kind)
+{
+	for (size_t i = 0; i < sizeof(transcript_kinds) / sizeof(transcript_kinds[0]); i++) {
+		if (strcmp(s, transcript_dir_name(transcript_kinds[i])) == 0) {
+			*kind = transcript_kinds[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+bool transcript_latency_is(const char *s, size_t len)
+{
+	size_t i = 2, digits = 0;
+
+	if (len < 7 || s[0] != '\t' || s[1] != '[') {
+		return false;
+	}
+	while (i < len && transcript_is_digit(s[i]) && digits < 10) {
+		i++;
+		digits++;
+	}
+	return digits > 0 && len - i == 4 && memcmp(s + i, " ms]", 4) == 0;
+}
+
+static int transcript_hex4(const char *s)
+{
+	int v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		char ch = s[i];
+
+		v <<= 4;
+		if (transcript_is_digit(ch)) {
+			v |= ch - '0';
+		} else if (ch >= 'a' && ch <= 'f') {
+			v |= ch - 'a' + 10;
+		} else if (ch >= 'A' && ch <= 'F') {
+			v |= ch - 'A' + 10;
+		} else {
+			return -1;
+		}
+	}
+	return v;
+}
+
+static void transcript_add_utf8(struct strbuf *b, uint32_t cp)
+{
+	char u[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xc0 | (cp >> 6));
+		u[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xe0 | (cp >> 12));
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (char)(0xf0 | (cp >> 18));
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	strbuf_add(b, u, n);
+}
+
+/* The \uXXXX escape at p (its backslash), a surrogate pair taken whole;
+ * returns its length, 0 on a fault (*why says which). */
+static size_t transcript_json_unicode(const char *p, const char *end, struct strbuf *out,
+	const char **why)
+{
+	int hi, lo;
+
+	if (end - p < 6 || (hi = transcript_hex4(p + 2)) < 0) {
+		*why = "bad \\u escape";
+		return 0;
+	}
+	if (hi >= 0xdc00 && hi <= 0xdfff) {
+		*why = "lone low surrogate";
+		return 0;
+	}
+	if (hi >= 0xd800 && hi <= 0xdbff) {
+		if (end - p < 12 || p[6] != '\\' || p[7] != 'u' ||
+		    (lo = transcript_hex4(p + 8)) < 0xdc00 || lo > 0xdfff) {
+			*why = "high surrogate without a low one";
+			return 0;
+		}
+		transcript_add_utf8(out, 0x10000 + (((uint32_t)hi - 0xd800) << 10) +
+			((uint32_t)lo - 0xdc00));
+		return 12;
+	}
+	if (hi == 0) {
+		*why = "\\u0000 is not allowed";
+		return 0;
+	}
+	transcript_add_utf8(out, (uint32_t)hi);
+	return 6;
+}
+
+bool transcript_json_decode_string(const char **pp, const char *end, struct strbuf *out,
+	const char **why)
+{
+	static const char simple_in[] = "\"\\/bfnrt", simple_out[] = "\"\\/\b\f\n\r\t";
+	const char *p = *pp + 1;
+	bool good = false;
+
+	strbuf_reset(out);
+	strbuf_add(out, "", 0);
+	for (;;) {
+		const char *run = p, *esc;
+		unsigned char ch = 0;
+		size_t n;
+
+		while (p < end && (ch = (unsigned char)*p) >= 0x20 && ch < 0x80 && ch != '"' &&
+		       ch != '\\') {
+			p++;
+		}
+		strbuf_add(out, run, (size_t)(p - run));
+		if (p >= end) {
+			*why = "unterminated string";
+			break;
+		}
+		if (ch == '"') {
+			p++;
+			good = true;
+			break;
+		}
+		if (ch < 0x20) {
+			*why = "control byte in a string";
+			break;
+		}
+		if (ch >= 0x80) {
+			n = transcript_utf8_len((const unsigned char *)p, (size_t)(end - p));
+			if (n == 0) {
+				*why = "invalid UTF-8 in a string";
+				break;
+			}
+			strbuf_add(out, p, n);
+			p += n;
+			continue;
+		}
+		/* A backslash. */
+		if (end - p < 2) {
+			*why = "unterminated string";
+			break;
+		}
+		if (p[1] == 'u') {
+			n = transcript_json_unicode(p, end, out, why);
+			if (n == 0) {
+				break;
+			}
+			p += n;
+			continue;
+		}
+		esc = p[1] ? strchr(simple_in, p[1]) : NULL;
+		if (!esc) {
+			*why = "bad escape in a string";
+			break;
+		}
+		strbuf_add(out, simple_out + (esc - simple_in), 1);
+		p += 2;
+	}
+	*pp = p;
+	return good;
 }

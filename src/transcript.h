@@ -50,6 +50,7 @@
 
 #include "err.h"
 #include "render.h"
+#include "util.h"
 
 enum transcript_format { TRANSCRIPT_TEXT, TRANSCRIPT_JSONL };
 
@@ -105,5 +106,27 @@ struct transcript_event {
  * never holds a line glued to a broken one.
  */
 bool transcript_write(struct transcript *t, const struct transcript_event *ev, struct err *e);
+
+/* ---- Reading the format back (replay.c builds on these). ---- */
+
+#define TRANSCRIPT_TIME_LEN 24   /* "2026-11-23T06:00:00.123Z" */
+
+/* s[0..len) is a timestamp as written: YYYY-MM-DDTHH:MM:SS.mmmZ, plausible fields. */
+bool transcript_time_valid(const char *s, size_t len);
+/* The kind of a two-character text marker; "!!" reads as RENDER_ERROR and
+ * ".." as RENDER_INFO. False for anything else. */
+bool transcript_marker_parse(const char *s, size_t len, enum render_kind *kind, bool *tls);
+/* The kind of a JSONL "dir" value. */
+bool transcript_dir_parse(const char *s, enum render_kind *kind);
+/* True when s[0..len) is exactly a latency suffix, "\t[N ms]". */
+bool transcript_latency_is(const char *s, size_t len);
+/*
+ * Decode the JSON string literal at *p (its opening quote), ending before
+ * end, into out (emptied first). Escapes, surrogate pairs and UTF-8 are
+ * checked strictly; \u0000 is refused. On success *p is past the closing
+ * quote; on failure *p is at the fault and *why says what it is.
+ */
+bool transcript_json_decode_string(const char **p, const char *end, struct strbuf *out,
+	const char **why);
 
 #endif

@@ -13,7 +13,7 @@ packages=(
 	# build
 	gcc meson ninja-build pkg-config libreadline-dev libssl-dev libldns-dev scdoc
 	# test servers and tools
-	postfix python3 openssl tmux bash-completion zsh fish procps util-linux swaks netcat-openbsd time
+	postfix python3 openssl tmux bash-completion zsh fish procps util-linux swaks netcat-openbsd time nsd unbound ldnsutils dovecot-core
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -44,13 +44,11 @@
 # Set KEEP_SCRATCH=1 to keep the scratch folder for a post-mortem.
 
 DNS_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-DNS_AUTH_PORT=''
-DNS_PORT=''
-DNS_ANCHOR=''
-DNS_DIR=''
-DNS_ZONES=''
-FAKE_DNS_PORT=''
-FAKE_DNS_LOG=''
+# shellcheck disable=SC2034  # set here for the tests that source this file
+{
+	DNS_AUTH_PORT='' DNS_PORT='' DNS_ANCHOR='' DNS_DIR='' DNS_ZONES=''
+	FAKE_DNS_PORT='' FAKE_DNS_LOG=''
+}
 _DNS_PIDS=()
 _DNS_OWN_DIR=''
 _DNS_FAKE_N=0
@@ -183,13 +181,13 @@ _dns_exit_trap() {
 }
 
 _dns_install_trap() {
-	local prev
+	local prev parts
 	((_DNS_TRAPPED)) && return 0
 	prev=$(trap -p EXIT)
 	if [[ -n $prev ]]; then
-		# "trap -- 'COMMAND' EXIT" -> COMMAND
-		eval "set -- $prev"
-		_DNS_PREV_TRAP=$3
+		# "trap -- 'COMMAND' EXIT" -> COMMAND (trap -p quotes it for eval)
+		eval "parts=($prev)"
+		_DNS_PREV_TRAP=${parts[2]}
 	fi
 	trap _dns_exit_trap EXIT
 	_DNS_TRAPPED=1
@@ -281,6 +279,7 @@ server:
 	do-ip4: yes
 	do-ip6: yes
 	server-count: 1
+	tcp-count: 256
 	reuseport: no
 	username: ""
 	chroot: ""
@@ -417,6 +416,7 @@ start_fake_dns() {
 		sleep 0.02
 	done
 	[[ -s $portfile ]] || _dns_die "fake-dns.py wrote no port file in 10 s"
+	# shellcheck disable=SC2034  # for the caller
 	FAKE_DNS_PORT=$(<"$portfile")
 }
 

@@ -216,7 +216,8 @@ int main(int argc, char **argv)
 				continue;
 			}
 			probes[i].done = true;
-		} else if (!dns_submit(d, probes[i].name, probes[i].type, probe_done, &probes[i], &e)) {
+		} else if (!dns_submit(d, probes[i].name, probes[i].type, probe_done, &probes[i],
+				&e)) {
 			printf("local-error %s: %s\n", probes[i].name, e.msg);
 			rc = 1;
 		}

@@ -67,6 +67,61 @@ st=0
 grep -q 'line 2: unterminated string' "$SCRATCH/bad.err" || fail "bad scenario: $(cat "$SCRATCH/bad.err")"
 [[ ! -e $SCRATCH/bad.port ]] || fail "bad scenario: a port file was written"
 
+# expect-batch: three lines written together are one batch; two lines written apart are not
+start_fake batch-selftest.scn
+"$PYTHON" - "$FAKE_PORT" >"$SCRATCH/batch.out" 2>&1 <<'PY' || fail "expect-batch client check: $(cat "$SCRATCH/batch.out")"
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+f = s.makefile("rb")
+assert f.readline() == b"220 fake.example.test ESMTP\r\n"
+s.sendall(b"MAIL FROM:<a@example.test>\r\nRCPT TO:<b@example.test>\r\nDATA\r\n")
+assert f.readline() == b"250 ok\r\n"
+s.sendall(b"NOOP\r\n")
+time.sleep(0.3)
+s.sendall(b"RSET\r\n")
+assert f.readline() == b"250 ok\r\n"
+s.close()
+PY
+wait_fake
+expected="MAIL FROM:<a@example.test>
+RCPT TO:<b@example.test>
+DATA
+BATCH 3
+NOOP
+RSET
+NOT-BATCHED 2 (2 reads)"
+[[ $(sed '/^CLOSED/d' "$FAKE_LOG") == "$expected" ]] || fail "expect-batch log differs; expected:
+$expected"
+
+# log-chunks: until-quit logs the bytes of each BDAT chunk
+start_fake esmtp.scn
+"$PYTHON" - "$FAKE_PORT" >"$SCRATCH/chunks.out" 2>&1 <<'PY' || fail "log-chunks client check: $(cat "$SCRATCH/chunks.out")"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+f = s.makefile("rb")
+assert f.readline() == b"220 fake.example.test ESMTP\r\n"
+s.sendall(b"EHLO x\r\n")
+while f.readline().startswith(b"250-"):
+    pass
+s.sendall(b"BDAT 9\r\nab\r\n.cd\r\n")
+assert f.readline() == b"250 2.0.0 chunk received\r\n"
+s.sendall(b"BDAT 0 LAST\r\nQUIT\r\n")
+assert f.readline() == b"250 2.0.0 chunk received\r\n"
+assert f.readline() == b"221 2.0.0 bye\r\n"
+s.close()
+PY
+wait_fake
+expected="EHLO x
+BDAT 9
+BDAT-CHUNK 9 bytes
+BDAT-DATA ab\\x0d\\x0a.cd\\x0d\\x0a
+BDAT 0 LAST
+BDAT-CHUNK 0 bytes
+BDAT-DATA 
+QUIT"
+[[ $(sed '/^CLOSED/d' "$FAKE_LOG") == "$expected" ]] || fail "log-chunks log differs; expected:
+$expected"
+
 # ---- Postfix
 start_postfix
 "$PYTHON" - "$PF_PORT" >"$SCRATCH/smtplib.out" 2>&1 <<'PY' || fail "postfix check: $(cat "$SCRATCH/smtplib.out")"

@@ -32,10 +32,32 @@
 #                                FAKE_TARGET
 #   wait_fake [PID] [SECONDS]    wait for a fake server to finish (default: the last one,
 #                                10 s); fails if it does not, or exits non-zero
-#   start_postfix [--tls]        start a private Postfix; sets PF_PORT PF_PID PF_RUN PF_LOG
-#   stop_postfix                 stop it now (the EXIT trap does it otherwise)
+#   start_postfix [OPTIONS]      start a private Postfix; sets PF_PORT PF_PID PF_RUN PF_LOG
+#                                (and PF_SMTPS_PORT, PF_LISTENER_PORT[NAME]). OPTIONS:
+#     --tls                      offer STARTTLS with a self-signed mx1.example.test
+#                                certificate (make_cert)
+#     --cert FILE --key FILE     offer STARTTLS with this certificate and key (e.g. from
+#                                make_certs: $CERTS/valid.pem $CERTS/valid.key)
+#     --chain FILE               certificates sent after the leaf (intermediates)
+#     --smtps                    also implicit TLS (wrapper mode) on PF_SMTPS_PORT
+#     --listener NAME CERT KEY   one more STARTTLS port, PF_LISTENER_PORT[NAME] (127.0.0.1
+#                                only), with its own certificate; CERT may be a comma-
+#                                separated list, leaf first (repeatable)
+#     --ask-ccert CAFILE         ask for client certificates, verify them against CAFILE
+#     --main 'NAME = VALUE'      one more main.cf line (repeatable; later settings win)
+#     --auth                     SMTP AUTH through a private Dovecot (auth service only, on
+#                                a Unix socket in the queue directory): mechanisms PLAIN
+#                                LOGIN CRAM-MD5 SCRAM-SHA-256 for one user, $AUTH_USER
+#                                (default alice@example.test) with password $AUTH_PASS
+#                                (default: random, set here); with --tls, AUTH is offered
+#                                only after STARTTLS (smtpd_tls_auth_only). Sets DC_PID
+#                                DC_RUN DC_LOG
+#                                Every option but --main and --auth implies --tls.
+#   stop_postfix                 stop it now, and its Dovecot (the EXIT trap does it otherwise)
 #   make_cert DIR                self-signed mx1.example.test certificate: DIR/server.crt
 #                                and DIR/server.key; sets CERT_FILE KEY_FILE
+#   make_certs                   the test PKI of tests/tls/mkcerts.sh in $SCRATCH/certs
+#                                (root.pem, valid.pem, expired.pem, ... see there); sets CERTS
 #   run_smtpsh ARGS...           run "$SMTPSH" ARGS (stdin /dev/null, so batch mode) under
 #                                `timeout`; sets OUT ERRF (files) RC ELAPSED (s) ELAPSED_MS
 #   run_smtpsh_stdin FILE ARGS...  the same with stdin from FILE
@@ -50,10 +72,27 @@
 #   assert_any_matches REGEX     extended regex in stdout or stderr
 #   assert_log_contains TEXT     fixed string in the fake server's log (waits up to 5 s for it)
 #   assert_log_not_contains TEXT
+#   assert_pflog_contains TEXT   fixed string in what Postfix logged since the last smtpsh
+#                                run started (waits up to 5 s for it)
+#   assert_pflog_matches REGEX   extended regex, the same way
+#   assert_pflog_not_contains TEXT  ... once Postfix has logged the end of the session
+#   pflog_wait_disconnect        wait (5 s) until Postfix has logged the end of the session
 #   assert_no_esc                no ESC byte (0x1b) in stdout and stderr
 #   assert_no_ctrl               no C0 control byte but TAB and LF, no DEL, in stdout and stderr
 #   assert_elapsed_lt SECONDS    the last smtpsh run took less than SECONDS
 #   assert_elapsed_ge SECONDS    ... at least SECONDS
+#   assert_log_line TEXT         a line of the fake server's log is exactly TEXT (waits up to 5 s)
+#   out_line_exact TEXT          print the number of the first stdout line that is exactly
+#                                TEXT, 0 if none
+#   out_line_match REGEX         ... of the first stdout line matching REGEX (grep -E), 0 if none
+#   assert_out_sequence REGEX... stdout has lines matching each REGEX, in this order (each
+#                                after the line the previous one matched)
+#   run_smtpsh_rss ARGS...       run_smtpsh under GNU time (/usr/bin/time, package "time");
+#                                also sets PEAK_RSS_KB, smtpsh's peak resident set in KiB
+#   postfix_queue_ids            print the Postfix queue ids of the last run's "queued as" replies
+#   wait_maillog REGEX [SECONDS] wait until a line of Postfix's maillog matches REGEX (grep -E;
+#                                default 10 s), fail if none does
+#   maillog_size QUEUEID         print the size= Postfix logged for the message QUEUEID
 #   fail MESSAGE                 print MESSAGE and the captured output, exit 1
 #   skip MESSAGE                 exit 77
 #   pass                         check the fake servers did not crash, print PASS, exit 0
@@ -85,13 +124,17 @@ LAST_CMD=
 # shellcheck disable=SC2034  # set here for the tests that source this file
 {
 	FAKE_PORT='' FAKE_LOG='' FAKE_PID='' FAKE_ADDR='' FAKE_TARGET='' FAKE_ERR=''
-	PF_PORT='' PF_PID='' PF_RUN='' PF_LOG=''
-	CERT_FILE='' KEY_FILE=''
+	PF_PORT='' PF_PID='' PF_RUN='' PF_LOG='' PF_SMTPS_PORT=''
+	CERT_FILE='' KEY_FILE='' CERTS=''
+	AUTH_USER='' AUTH_PASS='' DC_PID='' DC_RUN='' DC_LOG=''
 }
+declare -A PF_LISTENER_PORT=()
+_PF_LOG_MARK=0    # size of the maillog when the last smtpsh run started
 _FAKE_N=0
 _PF_N=0
 _FAKE_PIDS=()     # fake servers still to be reaped
 _PF_PIDS=()       # postfix masters (each the leader of its own process group)
+_DC_PIDS=()       # dovecot masters (each the leader of its own process group)
 
 # ------------------------------------------------------------------ cleanup
 
@@ -110,7 +153,7 @@ _stop_pgroup() {
 			sleep 0.1
 		done
 		if _pgroup_alive "$pg"; then
-			echo "# postfix (process group $pg) did not stop in 10 s: SIGKILL" >&2
+			echo "# server (process group $pg) did not stop in 10 s: SIGKILL" >&2
 			kill -KILL -- "-$pg" 2>/dev/null || true
 			for ((i = 0; i < 50; i++)); do
 				_pgroup_alive "$pg" || break
@@ -135,6 +178,10 @@ _cleanup() {
 		_stop_pgroup "$pid"
 	done
 	_PF_PIDS=()
+	for pid in "${_DC_PIDS[@]}"; do
+		_stop_pgroup "$pid"
+	done
+	_DC_PIDS=()
 	if [[ -n ${KEEP_SCRATCH:-} ]]; then
 		echo "# scratch directory kept: $SCRATCH" >&2
 	else
@@ -173,6 +220,11 @@ _show_output() {
 		_show_file "$OUT"
 		echo "--- stderr:"
 		_show_file "$ERRF"
+	fi
+	if [[ -n $PF_LOG && -e $PF_LOG ]]; then
+		echo "--- postfix maillog since the last run ($PF_LOG):"
+		tail -c +$((_PF_LOG_MARK + 1)) "$PF_LOG" | grep -v 'overriding earlier entry' >"$SCRATCH/maillog.part" || true
+		_show_file "$SCRATCH/maillog.part"
 	fi
 	if [[ -n $FAKE_LOG && -e $FAKE_LOG ]]; then
 		echo "--- fake server log ($FAKE_LOG):"
@@ -334,6 +386,12 @@ make_cert() {
 	KEY_FILE=$dir/server.key
 }
 
+make_certs() {
+	CERTS=$SCRATCH/certs
+	[[ -s $CERTS/root.pem ]] && return 0
+	sh "$TESTS_DIR/tls/mkcerts.sh" "$CERTS" || _die "make_certs: tests/tls/mkcerts.sh failed"
+}
+
 # Can port $1 be bound on both 127.0.0.1 and ::1 right now?
 _port_free() {
 	"$PYTHON" - "$1" <<'EOF'
@@ -371,13 +429,204 @@ _pf_fail() {
 	exit 1
 }
 
+# _pf_subst FILE NAME=VALUE...: FILE with every @NAME@ replaced by VALUE, on stdout.
+_pf_subst() {
+	local file=$1 kv name val args=()
+	shift
+	for kv in "$@"; do
+		name=${kv%%=*}
+		val=${kv#*=}
+		# escape what sed's replacement text would interpret
+		val=${val//\\/\\\\}
+		val=${val//|/\\|}
+		val=${val//&/\\&}
+		args+=(-e "s|@$name@|$val|g")
+	done
+	sed "${args[@]}" "$file"
+}
+
+# Print N distinct free ports, one a line.
+_free_ports() {
+	local n=$1 p seen=' ' k=0 tries=0
+	while ((k < n)); do
+		((tries++ < 50)) || _die "could not find $n distinct free ports"
+		p=$(free_port)
+		[[ $seen == *" $p "* ]] && continue
+		seen+="$p "
+		echo "$p"
+		k=$((k + 1))
+	done
+}
+
+# Wait (3 s at most) until Postfix has logged the end of the harness's own probe
+# connections (at least $1 of them), so that they do not mix with the first run's lines.
+_pf_settle() {
+	local i c d
+	for ((i = 0; i < 60; i++)); do
+		if [[ -e $PF_LOG ]]; then
+			c=$(LC_ALL=C grep -ac ': connect from ' "$PF_LOG" || true)
+			d=$(LC_ALL=C grep -ac ': disconnect from ' "$PF_LOG" || true)
+			((c >= $1 && c == d)) && return 0
+		fi
+		sleep 0.05
+	done
+}
+
+# ------------------------------------------------------------------ dovecot (SASL for postfix)
+
+_dc_fail() {
+	local dc=$1
+	shift
+	{
+		echo "ERROR: $TEST_NAME: $*"
+		echo "--- dovecot output:"
+		_show_file "$dc/dovecot.out"
+		echo "--- dovecot log:"
+		_show_file "$dc/dovecot.log"
+	} >&2
+	exit 1
+}
+
+# Fail unless every listening socket of process group $1 is a Unix socket inside directory
+# $2 (Dovecot's own base_dir) or the socket $3: no TCP or UDP port, no other socket.
+_dc_check_listeners() {
+	"$PYTHON" - "$@" <<'PY'
+import os, sys
+pgid, base, allowed = int(sys.argv[1]), sys.argv[2].rstrip("/") + "/", sys.argv[3]
+inodes = set()
+for pid in os.listdir("/proc"):
+    if not pid.isdigit():
+        continue
+    try:
+        if os.getpgid(int(pid)) != pgid:
+            continue
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            t = os.readlink(f"/proc/{pid}/fd/{fd}")
+            if t.startswith("socket:["):
+                inodes.add(t[8:-1])
+    except OSError:
+        continue
+bad = []
+for name in ("tcp", "tcp6", "udp", "udp6"):
+    try:
+        lines = open(f"/proc/net/{name}").read().splitlines()[1:]
+    except OSError:
+        continue
+    for ln in lines:
+        f = ln.split()
+        if f[9] in inodes and (name.startswith("udp") or f[3] == "0A"):
+            bad.append(f"{name} {f[1]}")
+for ln in open("/proc/net/unix").read().splitlines()[1:]:
+    f = ln.split()
+    # Flags 00010000: a listening socket
+    if len(f) >= 8 and f[6] in inodes and int(f[3], 16) & 0x10000:
+        path = f[7]
+        if path != allowed and not path.startswith(base):
+            bad.append(f"unix {path}")
+if bad:
+    print("dovecot listens where it must not: " + ", ".join(sorted(set(bad))))
+    sys.exit(1)
+PY
+}
+
+# _start_dovecot POSTFIX_RUN: a private Dovecot whose only job is SASL for that Postfix:
+# protocols = none, its base_dir, state, log and passwd-file under POSTFIX_RUN/dovecot, its
+# auth socket at POSTFIX_RUN/queue/private/auth (the queue subdirectories must exist).
+# One user, $AUTH_USER with password $AUTH_PASS ({PLAIN} scheme).
+_start_dovecot() {
+	local pf=$1 dc dovecot i out
+	dovecot=$(PATH=$PATH:/usr/sbin:/sbin command -v dovecot) ||
+		skip "Dovecot is not installed (Debian package dovecot-core)"
+	getent passwd dovecot >/dev/null || _die "start_postfix --auth: no dovecot user"
+	[[ -d $pf/queue/private ]] || _die "start_postfix --auth: no $pf/queue/private"
+	[[ -n $AUTH_USER ]] || AUTH_USER=alice@example.test
+	[[ -n $AUTH_PASS ]] || AUTH_PASS=Pw-$(head -c 12 /dev/urandom | base64 | tr '+/' '._')
+	[[ $AUTH_USER != *:* && $AUTH_PASS != *:* && -n $AUTH_USER && -n $AUTH_PASS ]] ||
+		_die "start_postfix --auth: AUTH_USER and AUTH_PASS must be non-empty, without ':'"
+	dc=$pf/dovecot
+	mkdir -p "$dc/home"
+	_pf_subst "$TESTS_DIR/dovecot/dovecot.conf.in" RUN="$dc" PFQUEUE="$pf/queue" N="$_PF_N" \
+		>"$dc/dovecot.conf"
+	# passwd-file: user:password; readable by the auth process (user dovecot) only
+	(umask 077 && printf '%s:{PLAIN}%s\n' "$AUTH_USER" "$AUTH_PASS" >"$dc/users")
+	chgrp dovecot "$dc/users" && chmod 640 "$dc/users"
+	# The master in the foreground (-F), leader of its own process group; -c: this
+	# configuration only, the system's is never read.  DOVECOT_HOSTDOMAIN: no lookup of
+	# the machine's own name (see the configuration).
+	(cd / && exec env DOVECOT_HOSTDOMAIN=mx1.example.test setsid "$dovecot" -F -c "$dc/dovecot.conf" \
+		</dev/null >"$dc/dovecot.out" 2>&1) &
+	DC_PID=$!
+	_DC_PIDS+=("$DC_PID")
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$DC_PID" 2>/dev/null || _dc_fail "$dc" "dovecot exited at start-up"
+		[[ -S $pf/queue/private/auth ]] && break
+		sleep 0.1
+	done
+	[[ -S $pf/queue/private/auth ]] || _dc_fail "$dc" "dovecot made no auth socket in 10 s"
+	[[ $(stat -c '%U:%G %a' "$pf/queue/private/auth") == "postfix:postfix 660" ]] ||
+		_dc_fail "$dc" "auth socket is $(stat -c '%U:%G %a' "$pf/queue/private/auth"), not postfix:postfix 660"
+	out=$(_dc_check_listeners "$DC_PID" "$dc/run" "$pf/queue/private/auth") || _dc_fail "$dc" "$out"
+	DC_RUN=$dc
+	DC_LOG=$dc/dovecot.log
+}
+
+stop_dovecot() {
+	local pid
+	for pid in "${_DC_PIDS[@]}"; do
+		_stop_pgroup "$pid"
+	done
+	_DC_PIDS=()
+}
+
 start_postfix() {
-	local tls=0 postconf postfix daemon_dir run attempt i started st
-	case ${1:-} in
-	--tls) tls=1 ;;
-	"") ;;
-	*) _die "start_postfix: unknown option $1" ;;
-	esac
+	local tls=0 smtps=0 cert='' key='' chain='' client_ca='' postconf postfix daemon_dir run
+	local auth=0 dc_started=0
+	local attempt i started st chain_files ports=() all_open p
+	local -a l=()
+	local -a extra_main=() l_names=() l_files=()
+	while (($# > 0)); do
+		case $1 in
+		--tls) tls=1 ;;
+		--cert | --key | --chain | --ask-ccert | --main)
+			(($# >= 2)) || _die "start_postfix: $1 needs an argument"
+			case $1 in
+			--cert) cert=$2 ;;
+			--key) key=$2 ;;
+			--chain) chain=$2 ;;
+			--ask-ccert) client_ca=$2 ;;
+			--main) extra_main+=("$2") ;;
+			esac
+			shift
+			;;
+		--smtps) smtps=1 ;;
+		--auth) auth=1 ;;
+		--listener)
+			(($# >= 4)) || _die "start_postfix: --listener needs NAME CERT KEY"
+			[[ $2 =~ ^[A-Za-z0-9_-]+$ ]] || _die "start_postfix: --listener: bad name $2"
+			IFS=, read -r -a l <<<"$3,$4"
+			for p in "${l[@]}"; do
+				[[ -f $p ]] || _die "start_postfix: --listener $2: no such file: $p"
+			done
+			l_names+=("$2")
+			# the key, then the certificates (CERT may be a comma-separated list)
+			l_files+=("$4,$3")
+			shift 3
+			;;
+		*) _die "start_postfix: unknown option $1" ;;
+		esac
+		shift
+	done
+	if [[ -n $cert || -n $key || -n $chain ]]; then
+		[[ -n $cert && -n $key ]] || _die "start_postfix: --cert and --key go together"
+		for p in "$cert" "$key" ${chain:+"$chain"}; do
+			[[ -f $p ]] || _die "start_postfix: no such file: $p"
+		done
+		tls=1
+	fi
+	if ((smtps)) || [[ -n $client_ca ]]; then
+		tls=1
+	fi
+	[[ -z $client_ca || -f $client_ca ]] || _die "start_postfix: no such file: $client_ca"
 	postconf=$(PATH=$PATH:/usr/sbin:/sbin command -v postconf) || skip "Postfix is not installed"
 	postfix=$(PATH=$PATH:/usr/sbin:/sbin command -v postfix) || skip "Postfix is not installed"
 	command -v script >/dev/null || skip "script(1) (util-linux) is not installed"
@@ -390,25 +639,60 @@ start_postfix() {
 	run=$SCRATCH/postfix$_PF_N
 	mkdir -p "$run/conf" "$run/queue" "$run/data"
 	chown postfix "$run/data" || _die "start_postfix: no postfix user"
-	if ((tls)); then
+	if ((tls)) && [[ -z $cert ]]; then
 		make_cert "$run/tls"
+		cert=$CERT_FILE
+		key=$KEY_FILE
 	fi
+	chain_files="$key, $cert${chain:+, $chain}"
 
+	PF_SMTPS_PORT=''
+	PF_LISTENER_PORT=()
 	for attempt in 1 2 3; do
-		PF_PORT=$(free_port)
-		sed -e "s|@RUN@|$run|g" -e "s|@PORT@|$PF_PORT|g" \
-			"$TESTS_DIR/postfix/main.cf.in" >"$run/conf/main.cf"
+		mapfile -t ports < <(_free_ports $((1 + smtps + ${#l_names[@]})))
+		((${#ports[@]} == 1 + smtps + ${#l_names[@]})) || _die "start_postfix: no free ports"
+		PF_PORT=${ports[0]}
+		((smtps)) && PF_SMTPS_PORT=${ports[1]}
+		_pf_subst "$TESTS_DIR/postfix/main.cf.in" RUN="$run" PORT="$PF_PORT" >"$run/conf/main.cf"
 		if ((tls)); then
-			sed -e "s|@RUN@|$run|g" -e "s|@PORT@|$PF_PORT|g" \
-				"$TESTS_DIR/postfix/tls.cf.in" >>"$run/conf/main.cf"
+			_pf_subst "$TESTS_DIR/postfix/tls.cf.in" RUN="$run" TLS_CHAIN_FILES="$chain_files" \
+				>>"$run/conf/main.cf"
 		fi
-		sed -e "s|@RUN@|$run|g" -e "s|@PORT@|$PF_PORT|g" \
-			"$TESTS_DIR/postfix/master.cf.in" >"$run/conf/master.cf"
+		if [[ -n $client_ca ]]; then
+			_pf_subst "$TESTS_DIR/postfix/ccert.cf.in" CLIENT_CA="$client_ca" >>"$run/conf/main.cf"
+		fi
+		if ((auth)); then
+			_pf_subst "$TESTS_DIR/postfix/auth.cf.in" RUN="$run" >>"$run/conf/main.cf"
+			if ((tls)); then
+				_pf_subst "$TESTS_DIR/postfix/auth-tls.cf.in" RUN="$run" >>"$run/conf/main.cf"
+			fi
+		fi
+		if ((${#extra_main[@]})); then
+			printf '%s\n' "# Added by the test (start_postfix --main)" "${extra_main[@]}" \
+				>>"$run/conf/main.cf"
+		fi
+		_pf_subst "$TESTS_DIR/postfix/master.cf.in" RUN="$run" PORT="$PF_PORT" >"$run/conf/master.cf"
+		if ((smtps)); then
+			_pf_subst "$TESTS_DIR/postfix/smtps.cf.in" SMTPS_PORT="$PF_SMTPS_PORT" |
+				grep -v '^#' >>"$run/conf/master.cf"
+		fi
+		for ((i = 0; i < ${#l_names[@]}; i++)); do
+			PF_LISTENER_PORT[${l_names[i]}]=${ports[1 + smtps + i]}
+			_pf_subst "$TESTS_DIR/postfix/listener.cf.in" \
+				LISTENER_PORT="${ports[1 + smtps + i]}" LISTENER_CHAIN_FILES="${l_files[i]}" |
+				grep -v '^#' >>"$run/conf/master.cf"
+		done
 		# postfix(1) reports errors only to syslog or a terminal: give it a terminal.
 		# "check" also creates the queue subdirectories.
 		if ! script -qec "$(printf '%q ' "$postfix" -c "$run/conf" check)" /dev/null \
 			</dev/null >"$run/check.out" 2>&1; then
 			_pf_fail "$run" "postfix check failed"
+		fi
+		# Dovecot's auth socket goes into the queue directory that "check" made, and must
+		# be there before smtpd first looks for it.
+		if ((auth && !dc_started)); then
+			_start_dovecot "$run"
+			dc_started=1
 		fi
 		# The master in the foreground, leader of its own process group so that the
 		# EXIT trap can stop it and all its daemons at once.
@@ -420,7 +704,13 @@ start_postfix() {
 			if ! kill -0 "$PF_PID" 2>/dev/null; then
 				break
 			fi
-			if _port_open 127.0.0.1 "$PF_PORT" && _port_open ::1 "$PF_PORT"; then
+			all_open=1
+			_port_open 127.0.0.1 "$PF_PORT" && _port_open ::1 "$PF_PORT" || all_open=0
+			for p in "${ports[@]:1}"; do
+				((all_open)) || break
+				_port_open 127.0.0.1 "$p" || all_open=0
+			done
+			if ((all_open)); then
 				started=1
 				break
 			fi
@@ -429,26 +719,29 @@ start_postfix() {
 		if ((started)); then
 			PF_RUN=$run
 			PF_LOG=$run/maillog
+			_pf_settle $((${#ports[@]} + 1))
 			return 0
 		fi
 		if kill -0 "$PF_PID" 2>/dev/null; then
-			_pf_fail "$run" "postfix does not accept connections on port $PF_PORT after 15 s"
+			_pf_fail "$run" "postfix does not accept connections on ports ${ports[*]} after 15 s"
 		fi
 		st=0
 		wait "$PF_PID" 2>/dev/null || st=$?
 		_stop_pgroup "$PF_PID"
 		_PF_PIDS=("${_PF_PIDS[@]:0:${#_PF_PIDS[@]}-1}")
 		# The master reports start-up errors (such as a port in use) to syslog only.
-		# Lost a race for the port? Try another one.
-		if ! _port_free "$PF_PORT"; then
-			((attempt < 3)) && continue
-			_pf_fail "$run" "port $PF_PORT was taken before postfix could bind it (3 attempts)"
-		fi
+		# Lost a race for a port? Try other ones.
+		for p in "${ports[@]}"; do
+			if ! _port_free "$p"; then
+				((attempt < 3)) && continue 2
+				_pf_fail "$run" "port $p was taken before postfix could bind it (3 attempts)"
+			fi
+		done
 		_pf_fail "$run" "postfix master exited at start-up with status $st (it logs" \
 			"start-up errors to syslog only; to see them, run with KEEP_SCRATCH=1, then:" \
 			"$daemon_dir/master -c $run/conf -d -s)"
 	done
-	_pf_fail "$run" "postfix could not get a free port"
+	_pf_fail "$run" "postfix could not get free ports"
 }
 
 stop_postfix() {
@@ -457,6 +750,7 @@ stop_postfix() {
 		_stop_pgroup "$pid"
 	done
 	_PF_PIDS=()
+	stop_dovecot
 }
 
 # ------------------------------------------------------------------ running smtpsh
@@ -475,6 +769,10 @@ _run_smtpsh() {
 	LAST_CMD="smtpsh$(printf ' %q' "$@")"
 	[[ $in == /dev/null ]] || LAST_CMD+=" < $(basename "$in")"
 	mkdir -p "$SCRATCH/home" "$SCRATCH/config" "$SCRATCH/state"
+	_PF_LOG_MARK=0
+	if [[ -n $PF_LOG && -e $PF_LOG ]]; then
+		_PF_LOG_MARK=$(stat -c %s "$PF_LOG")
+	fi
 	t0=${EPOCHREALTIME/[.,]/}
 	set +e
 	HOME=$SCRATCH/home XDG_CONFIG_HOME=$SCRATCH/config XDG_STATE_HOME=$SCRATCH/state \
@@ -596,4 +894,118 @@ assert_elapsed_ge() {
 	_need_run
 	awk -v e="$ELAPSED" -v l="$1" 'BEGIN { exit !(e >= l) }' ||
 		fail "took ${ELAPSED}s, expected at least ${1}s"
+}
+
+# What Postfix logged since the last smtpsh run started.
+_pflog_since() {
+	[[ -n $PF_LOG ]] || _die "no Postfix started"
+	[[ -e $PF_LOG ]] || return 0
+	tail -c +$((_PF_LOG_MARK + 1)) "$PF_LOG"
+}
+
+# _pflog_wait GREP-ARGS...: wait up to 5 s until the lines since the mark match.
+_pflog_wait() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		_pflog_since | LC_ALL=C grep -aq "$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+assert_pflog_contains() {
+	_need_run
+	_pflog_wait -F -e "$1" || fail "the Postfix maillog does not contain: $1"
+}
+
+assert_pflog_matches() {
+	_need_run
+	_pflog_wait -E -e "$1" || fail "the Postfix maillog does not match the regex: $1"
+}
+
+pflog_wait_disconnect() {
+	_need_run
+	_pflog_wait -F -e ': disconnect from ' ||
+		fail "Postfix logged no end of the session within 5 s"
+}
+
+assert_pflog_not_contains() {
+	pflog_wait_disconnect
+	! _pflog_since | LC_ALL=C grep -aqF -e "$1" || fail "the Postfix maillog contains: $1"
+}
+
+assert_log_line() {
+	local i
+	[[ -n $FAKE_LOG ]] || _die "assert_log_line: no fake server started"
+	for ((i = 0; i < 100; i++)); do
+		LC_ALL=C grep -aqxF -e "$1" "$FAKE_LOG" && return 0
+		kill -0 "$FAKE_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	LC_ALL=C grep -aqxF -e "$1" "$FAKE_LOG" || fail "no line of the fake server's log is exactly: $1"
+}
+
+# ------------------------------------------------------------------ output structure
+
+# _out_find MODE PATTERN FROM: the number of the first stdout line after line FROM that is
+# exactly PATTERN (MODE x) or matches the ERE PATTERN (MODE e); 0 if none.
+_out_find() {
+	LC_ALL=C awk -v mode="$1" -v pat="$2" -v from="$3" '
+		NR > from && ((mode == "x" && $0 == pat) || (mode == "e" && $0 ~ pat)) { print NR; found = 1; exit }
+		END { if (!found) print 0 }' "$OUT"
+}
+
+out_line_exact() {
+	_out_find x "$1" 0
+}
+
+out_line_match() {
+	_out_find e "$1" 0
+}
+
+assert_out_sequence() {
+	_need_run
+	local re at=0 n
+	for re in "$@"; do
+		n=$(_out_find e "$re" "$at")
+		((n > 0)) || fail "stdout has no line matching /$re/ after line $at"
+		at=$n
+	done
+}
+
+# ------------------------------------------------------------------ resources
+
+run_smtpsh_rss() {
+	local time_bin=/usr/bin/time saved=${SMTPSH_WRAPPER:-} rssf=$SCRATCH/rss.$((_RUN_N + 1))
+	[[ -x $time_bin ]] || skip "GNU time (/usr/bin/time, Debian package \"time\") is not installed"
+	# time(1) outermost: it reports the peak of the process it starts (smtpsh, or the
+	# wrapper when SMTPSH_WRAPPER is set).
+	SMTPSH_WRAPPER="$time_bin -f %M -o $rssf${saved:+ $saved}"
+	run_smtpsh "$@"
+	SMTPSH_WRAPPER=$saved
+	PEAK_RSS_KB=$(tail -n 1 "$rssf" 2>/dev/null)
+	[[ $PEAK_RSS_KB =~ ^[0-9]+$ ]] || fail "no peak RSS measured by $time_bin: $(cat "$rssf" 2>/dev/null)"
+}
+
+# ------------------------------------------------------------------ Postfix's log
+
+postfix_queue_ids() {
+	_need_run
+	LC_ALL=C grep -aoE 'queued as [0-9A-Za-z]+' "$OUT" | awk '{ print $3 }'
+}
+
+wait_maillog() {
+	local re=$1 secs=${2:-10} i
+	[[ -n $PF_LOG ]] || _die "wait_maillog: no Postfix started"
+	for ((i = 0; i < secs * 10; i++)); do
+		LC_ALL=C grep -aqE -e "$re" "$PF_LOG" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "Postfix's maillog has no line matching /$re/ after ${secs}s:
+$(tail -n 40 "$PF_LOG" 2>/dev/null)"
+}
+
+maillog_size() {
+	[[ -n $PF_LOG ]] || _die "maillog_size: no Postfix started"
+	LC_ALL=C sed -n -E "s/.* $1: from=<[^>]*>, size=([0-9]+),.*/\1/p" "$PF_LOG" | head -n 1
 }

@@ -23,6 +23,9 @@ Besides client lines the log holds these markers:
     TLS <version> <cipher>         the TLS handshake of `starttls` succeeded
     TLS-FAILED <reason>            the TLS handshake failed (the connection ends)
     BDAT-CHUNK <n> bytes           a BDAT chunk read in `until-quit` mode
+    BDAT-DATA <bytes>              its bytes, after `log-chunks`
+    BATCH <n>                      `expect-batch`: the n lines came in one read
+    NOT-BATCHED <n> (<k> reads)    `expect-batch`: they took k reads
     ERROR <what>        an internal error; the server then exits with status 1
 Reading a line never crashes on any input; a timeout or a client close ends the connection
 quietly (the server goes on with the next connection, or exits 0).
@@ -78,6 +81,13 @@ blanks included); if it starts with a double quote it is read as STRING(s) inste
                         received`; anything else -> `250 ok`
   data                  read a message body up to a lone `.` line (logging every line),
                         without answering; use it after sending your own 354
+  expect-batch N        read N client lines without answering (logging every line), then
+                        log `BATCH N` if they all arrived in one read (one TCP segment
+                        burst: the client wrote them together, as PIPELINING allows), or
+                        `NOT-BATCHED N (K reads)` if they took K separate reads
+  log-chunks            from now on `until-quit` also logs the bytes of every BDAT chunk,
+                        as `BDAT-DATA <bytes>` (escaped as in the log: CRLF shows as
+                        \\x0d\\x0a), right after its `BDAT-CHUNK` line
 
 When the scenario runs out, the connection is closed as with `close`.
 """
@@ -235,7 +245,9 @@ def parse_directive(body, lineno, base_dir, allow_repeat=True):
         if not text:
             raise ScenarioError(f"line {lineno}: expect needs a word")
         return ("expect", text)
-    if d in ("recv", "close", "rst", "shutdown", "until-quit", "data"):
+    if d == "expect-batch":
+        return ("expect-batch", parse_int(rest.strip(), lineno, "expect-batch count", 1))
+    if d in ("recv", "close", "rst", "shutdown", "until-quit", "data", "log-chunks"):
         if rest.strip():
             raise ScenarioError(f"line {lineno}: {d} takes no argument")
         return (d,)
@@ -338,6 +350,8 @@ class Conn:
         self.eof = False
         self.closed = False
         self.write_shut = False
+        self.reads = 0         # recv() calls that returned data (for expect-batch)
+        self.log_chunks = False
 
     # -- low level
     def _recv(self, deadline):
@@ -363,6 +377,8 @@ class Conn:
         except OSError as e:
             self.log.write(f"CLOSED (error: {e.strerror or e})")
             raise ConnectionOver() from None
+        if data:
+            self.reads += 1
         return data
 
     def readline(self, timeout=None):
@@ -532,11 +548,25 @@ class Conn:
                 self.send(b"250 2.0.0 queued\r\n")
             elif verb == b"BDAT" and len(words) >= 2 and words[1].isdigit():
                 n = int(words[1])
-                self.read_exact(n)
+                chunk = self.read_exact(n)
                 self.log.write(f"BDAT-CHUNK {n} bytes")
+                if self.log_chunks:
+                    self.log.write("BDAT-DATA " + escape_bytes(chunk))
                 self.send(b"250 2.0.0 chunk received\r\n")
             else:
                 self.send(b"250 ok\r\n")
+
+    def read_batch(self, n):
+        """Read n lines; log whether they arrived in one read (written together)."""
+        started_empty = not self.buf
+        reads0 = self.reads
+        for _ in range(n):
+            self.read_line_logged()
+        reads = self.reads - reads0
+        if reads == 0 or (reads == 1 and started_empty):
+            self.log.write(f"BATCH {n}")
+        else:
+            self.log.write(f"NOT-BATCHED {n} ({reads} reads)")
 
     def read_body(self):
         while True:
@@ -583,6 +613,10 @@ class Conn:
                     return
                 elif op == "data":
                     self.read_body()
+                elif op == "expect-batch":
+                    self.read_batch(step[1])
+                elif op == "log-chunks":
+                    self.log_chunks = True
                 else:  # pragma: no cover - the parser accepts nothing else
                     raise RuntimeError(f"unknown step {op}")
             self.graceful_close()
