@@ -3,11 +3,14 @@
 #include "tls_crypto.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <strings.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 
 /* Map a caller's name to the OpenSSL digest name; NULL when not allowed. */
 static const char *tlsc_md_name(const char *alg)
@@ -151,4 +154,56 @@ bool tlsc_memeq(const void *a, const void *b, size_t len)
 		return false;
 	}
 	return CRYPTO_memcmp(a, b, len) == 0;
+}
+
+bool tlsc_pubkey_info(const unsigned char *der, size_t len, char *type, size_t typelen,
+	int *bits)
+{
+	const unsigned char *p = der;
+	const char *name = NULL;
+	bool pkcs1 = false;
+	EVP_PKEY *pk;
+
+	if (!der || len == 0 || len > LONG_MAX) {
+		return false;
+	}
+	pk = d2i_PUBKEY(NULL, &p, (long)len);
+	if (!pk || p != der + len) {
+		EVP_PKEY_free(pk);
+		p = der;
+		pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)len);
+		if (!pk || p != der + len) {
+			EVP_PKEY_free(pk);
+			/* leave no stale reason behind for the next TLS error report */
+			ERR_clear_error();
+			return false;
+		}
+		ERR_clear_error();
+		pkcs1 = true;
+	}
+	switch (EVP_PKEY_get_base_id(pk)) {
+	case EVP_PKEY_RSA:
+		name = pkcs1 ? "RSA (PKCS#1)" : "RSA";
+		break;
+	case EVP_PKEY_EC:
+		name = "EC";
+		break;
+	case EVP_PKEY_ED25519:
+		name = "Ed25519";
+		break;
+	case EVP_PKEY_ED448:
+		name = "Ed448";
+		break;
+	default:
+		name = OBJ_nid2sn(EVP_PKEY_get_base_id(pk));
+		break;
+	}
+	if (type && typelen > 0) {
+		snprintf(type, typelen, "%s", name ? name : "unknown");
+	}
+	if (bits) {
+		*bits = EVP_PKEY_get_bits(pk);
+	}
+	EVP_PKEY_free(pk);
+	return true;
 }

@@ -41,4 +41,12 @@ void tlsc_cleanse(void *p, size_t len);
 /* Compare len bytes in time independent of the contents; true when equal. */
 bool tlsc_memeq(const void *a, const void *b, size_t len);
 
+/*
+ * What a DER public key is: type ("RSA", "EC", "Ed25519", "Ed448", or
+ * "RSA (PKCS#1)" when der is a bare RSAPublicKey instead of a
+ * SubjectPublicKeyInfo) and size in bits. False when der is neither.
+ */
+bool tlsc_pubkey_info(const unsigned char *der, size_t len, char *type, size_t typelen,
+	int *bits);
+
 #endif
