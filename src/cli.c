@@ -173,6 +173,10 @@ static char **cli_complete(const char *text, int start, int end)
 		collect_address(f, &addrs, &naddrs);
 		free(f);
 	}
+	for (i = 0; i < cli.sh->nmx_hosts; i++) {
+		hosts = xrealloc(hosts, sizeof(*hosts) * (nhosts + 1));
+		hosts[nhosts++] = xstrdup(cli.sh->mx_hosts[i]);
+	}
 	for (h = hl ? history_length - 1 : -1; h >= 0; h--) {
 		if (!hl[h])
 			continue;
@@ -244,7 +248,7 @@ out:
 
 /* A line from the terminal without echo, for AUTH secrets. Read byte by byte
  * so nothing typed after it is taken from readline. */
-static char *ask_secret(struct shell *sh, const char *prompt)
+char *cli_ask_secret(struct shell *sh, const char *prompt)
 {
 	struct termios old, quiet;
 	struct strbuf b;
@@ -466,7 +470,7 @@ int cli_run(struct shell *sh, const struct cli_opts *copts, const struct target 
 	sh->out = cli_output;
 	sh->out_ctx = NULL;
 	sh->show_history = show_history;
-	sh->ask_secret = ask_secret;
+	sh->ask_secret = cli_ask_secret;
 	cli.color = copts->color;
 	cli.history_path = copts->history_path;
 

@@ -17,6 +17,10 @@ struct cli_opts {
  * given. Returns the process exit code. */
 int cli_run(struct shell *sh, const struct cli_opts *copts, const struct target *target);
 
+/* Read a line from the terminal without echo (for secrets); NULL when
+ * cancelled with Ctrl-C or at end of input. Caller frees. */
+char *cli_ask_secret(struct shell *sh, const char *prompt);
+
 /* $XDG_STATE_HOME/smtpsh/history (or ~/.local/state/...); caller frees; NULL if no home. */
 char *cli_history_path_dup(void);
 

@@ -51,6 +51,10 @@ enum shell_status cmd_dispatch(struct shell *sh, const char *line);
 /* Handlers, grouped by file. */
 cmd_run_fn cmd_auth, cmd_cert, cmd_dane, cmd_close, cmd_connect, cmd_echo, cmd_ehlo, cmd_expect, cmd_explain,
 	cmd_help, cmd_history, cmd_pipeline, cmd_quit, cmd_send, cmd_set, cmd_sleep, cmd_source,
-	cmd_starttls, cmd_timing, cmd_tls;
+	cmd_starttls, cmd_timing, cmd_tls, cmd_transcript;
+/* cmd_dns.c */
+cmd_run_fn cmd_bl, cmd_dns, cmd_mx, cmd_next_mx, cmd_ptr;
+/* cmd_policy.c */
+cmd_run_fn cmd_check, cmd_dkim, cmd_dmarc, cmd_mtasts, cmd_spf, cmd_tlsrpt;
 
 #endif

@@ -17,6 +17,7 @@
 #include "shell_dns.h"
 #include "shell_send.h"
 #include "shell_tls.h"
+#include "shell_transcript.h"
 #include "util.h"
 
 enum shell_status cmd_connect(struct shell *sh, int argc, char **argv)
@@ -519,4 +520,31 @@ enum shell_status cmd_dane(struct shell *sh, int argc, char **argv)
 		return SHELL_USAGE;
 	}
 	return shell_dane_show(sh, argv[1], argc == 3 ? argv[2] : "25");
+}
+
+enum shell_status cmd_transcript(struct shell *sh, int argc, char **argv)
+{
+	enum transcript_format fmt = TRANSCRIPT_TEXT;
+	struct err e;
+
+	err_clear(&e);
+	if (strcmp(argv[1], "off") == 0 && argc == 2) {
+		if (!sh->transcript) {
+			shell_emit(sh, RENDER_EVENT, "no transcript is being written");
+			return SHELL_OK;
+		}
+		shell_emit(sh, RENDER_EVENT, "transcript %s closed", transcript_path(sh->transcript));
+		shell_transcript_close(sh);
+		return SHELL_OK;
+	}
+	if (argc == 3 && !transcript_format_parse(argv[2], &fmt)) {
+		shell_emit(sh, RENDER_ERROR, "/transcript: format text or jsonl");
+		return SHELL_USAGE;
+	}
+	if (!shell_transcript_open(sh, argv[1], fmt, &e)) {
+		shell_emit(sh, RENDER_ERROR, "/transcript: %s", e.msg);
+		return SHELL_FAILED;
+	}
+	shell_emit(sh, RENDER_EVENT, "recording the session to %s (%s)", argv[1], transcript_format_name(fmt));
+	return SHELL_OK;
 }

@@ -765,6 +765,7 @@ static const struct arg_completer {
 	args_fn *fn;      /* NULL: file names */
 } arg_completers[] = {
 	{ "auth", args_auth },
+	{ "bl", args_hosts },
 	{ "cert", args_cert },
 	{ "check", args_hosts },
 	{ "connect", args_connect },

@@ -12,7 +12,9 @@
 #include "cli.h"
 #include "cmd.h"
 #include "output.h"
+#include "replay_run.h"
 #include "script.h"
+#include "shell_transcript.h"
 #include "util.h"
 
 static void usage(FILE *fp)
@@ -23,7 +25,7 @@ static void usage(FILE *fp)
 		"commands (/help lists them); every other line goes to the server as typed.\n"
 		"\n"
 		"TARGET: host, host:port, [v6addr]:port, smtp://host[:port], smtps://host[:port],\n"
-		"        lmtp://host:port, unix:/path (port 25 by default)\n"
+		"        lmtp://host:port, unix:/path, mx:DOMAIN[:PORT] (port 25 by default)\n"
 		"\n"
 		"Options:\n"
 		"  -c, --command LINE    run LINE in batch mode (repeatable, in order)\n"
@@ -37,6 +39,10 @@ static void usage(FILE *fp)
 		"      --no-history      do not read or write the history file\n"
 		"      --no-config       do not read the configuration file\n"
 		"      --no-redact       show AUTH secrets in output and transcripts\n"
+		"      --transcript FILE record the session to FILE (timestamps, latency)\n"
+		"      --transcript-format text|jsonl\n"
+		"      --replay FILE     send the client side of transcript FILE again and\n"
+		"                        report every reply code that differs\n"
 		"\n"
 		"TLS options:\n"
 		"      --tls             implicit TLS: handshake before the greeting (as smtps://)\n"
@@ -69,6 +75,7 @@ static void usage(FILE *fp)
 
 enum {
 	OPT_COLOR = 256, OPT_EXPLAIN, OPT_NO_HISTORY, OPT_NO_CONFIG, OPT_NO_REDACT, OPT_LIST_COMMANDS,
+	OPT_TRANSCRIPT, OPT_TRANSCRIPT_FORMAT, OPT_REPLAY,
 	OPT_TLS, OPT_TLS_VERIFY, OPT_CA_FILE, OPT_CA_PATH, OPT_VERIFY_NAME, OPT_SNI, OPT_NO_SNI,
 	OPT_TLS_MIN, OPT_TLS_MAX, OPT_CIPHERS, OPT_CIPHERSUITES, OPT_CERT, OPT_KEY,
 	OPT_DANE, OPT_DNS_SERVER, OPT_DNS_TIMEOUT, OPT_DNS_ANCHOR,
@@ -85,6 +92,9 @@ static const struct option long_opts[] = {
 	{ "no-history", no_argument, NULL, OPT_NO_HISTORY },
 	{ "no-config", no_argument, NULL, OPT_NO_CONFIG },
 	{ "no-redact", no_argument, NULL, OPT_NO_REDACT },
+	{ "transcript", required_argument, NULL, OPT_TRANSCRIPT },
+	{ "transcript-format", required_argument, NULL, OPT_TRANSCRIPT_FORMAT },
+	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ "list-commands", no_argument, NULL, OPT_LIST_COMMANDS },
 	{ "tls", no_argument, NULL, OPT_TLS },
 	{ "tls-verify", no_argument, NULL, OPT_TLS_VERIFY },
@@ -156,6 +166,10 @@ static void apply_config(const struct config *cfg, struct shell_opts *so, enum c
 		so->tls.max_version = cfg->tls_max;
 	if (cfg->complete_verbs >= 0)
 		so->complete_all = cfg->complete_verbs == 1;
+	if (cfg->dnsbl_zones) {
+		so->dnsbl_zones = (const char *const *)cfg->dnsbl_zones;
+		so->ndnsbl_zones = cfg->ndnsbl_zones;
+	}
 	so->ehlo_name = cfg->ehlo_name;
 	so->from = cfg->from;
 	so->to = cfg->to;
@@ -189,6 +203,48 @@ static void load_config(struct config *cfg, int argc, char **argv)
 	free(path);
 }
 
+/* The options that change behaviour, for the transcript header (never a secret). */
+static char *describe_options(const struct shell_opts *o, const struct target *t)
+{
+	struct strbuf b;
+
+	strbuf_init(&b);
+	strbuf_addf(&b, "timeout=%d.%ds", o->timeout_ms / 1000, (o->timeout_ms % 1000) / 100);
+	if (t && t->proto != TARGET_SMTP)
+		strbuf_addf(&b, " proto=%s", target_proto_name(t->proto));
+	if (o->family != TRANSPORT_ANY)
+		strbuf_adds(&b, o->family == TRANSPORT_V4 ? " -4" : " -6");
+	if (o->implicit_tls)
+		strbuf_adds(&b, " --tls");
+	if (o->tls_verify)
+		strbuf_adds(&b, " --tls-verify");
+	if (o->dane)
+		strbuf_adds(&b, " --dane");
+	if (o->tls.ca_file)
+		strbuf_addf(&b, " --ca-file=%s", o->tls.ca_file);
+	if (o->tls.ca_path)
+		strbuf_addf(&b, " --ca-path=%s", o->tls.ca_path);
+	if (o->tls.verify_name)
+		strbuf_addf(&b, " --tls-verify-name=%s", o->tls.verify_name);
+	if (o->tls.sni)
+		strbuf_addf(&b, " --sni=%s", o->tls.sni);
+	if (o->tls.no_sni)
+		strbuf_adds(&b, " --no-sni");
+	if (o->tls.min_version)
+		strbuf_addf(&b, " --tls-min=%d.%d", o->tls.min_version / 10, o->tls.min_version % 10);
+	if (o->tls.max_version)
+		strbuf_addf(&b, " --tls-max=%d.%d", o->tls.max_version / 10, o->tls.max_version % 10);
+	if (o->tls.cert_file)
+		strbuf_addf(&b, " --cert=%s", o->tls.cert_file);
+	if (o->dns_server)
+		strbuf_addf(&b, " --dns-server=%s", o->dns_server);
+	if (o->no_redact)
+		strbuf_adds(&b, " --no-redact");
+	if (o->keep_going)
+		strbuf_adds(&b, " --keep-going");
+	return strbuf_steal(&b);
+}
+
 static int usage_error(const char *fmt, const char *arg)
 {
 	fputs("smtpsh: ", stderr);
@@ -208,7 +264,9 @@ int main(int argc, char **argv)
 	struct shell sh;
 	struct target target, *tp = NULL;
 	struct config cfg;
-	const char *history_path = NULL;
+	const char *history_path = NULL, *transcript_path = NULL, *replay_path = NULL;
+	char *options_desc = NULL;
+	enum transcript_format tfmt = TRANSCRIPT_TEXT;
 	int opt, rc;
 
 	config_init(&cfg);
@@ -295,6 +353,18 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NO_REDACT:
 			so.no_redact = true;
+			break;
+		case OPT_TRANSCRIPT:
+			transcript_path = optarg;
+			break;
+		case OPT_TRANSCRIPT_FORMAT:
+			if (!transcript_format_parse(optarg, &tfmt)) {
+				rc = usage_error("--transcript-format: \"%s\" is not text or jsonl", optarg);
+				goto out;
+			}
+			break;
+		case OPT_REPLAY:
+			replay_path = optarg;
 			break;
 		case OPT_TLS:
 			so.implicit_tls = true;
@@ -404,7 +474,33 @@ int main(int argc, char **argv)
 		tp = &target;
 	}
 	sh.opts = so;
-	if (nsrc == 0 && isatty(STDIN_FILENO)) {
+	options_desc = describe_options(&so, tp);
+	sh.options_desc = options_desc;
+	if (transcript_path) {
+		struct err e;
+
+		err_clear(&e);
+		if (!shell_transcript_open(&sh, transcript_path, tfmt, &e)) {
+			fprintf(stderr, "smtpsh: --transcript: %s\n", e.msg);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (replay_path) {
+		struct output out = { stdout, render_color_enabled(color, STDOUT_FILENO) };
+
+		if (nsrc > 0) {
+			rc = usage_error("%s", "--replay runs the transcript's lines: no -c or -f with it");
+			goto out;
+		}
+		sh.out = output_line;
+		sh.out_ctx = &out;
+		if (isatty(STDIN_FILENO))
+			sh.ask_secret = cli_ask_secret;
+		rc = replay_run(&sh, replay_path, tp);
+		shell_transcript_close(&sh);
+		sh.out = NULL;
+	} else if (nsrc == 0 && isatty(STDIN_FILENO)) {
 		struct cli_opts co = { .color = render_color_enabled(color, STDOUT_FILENO) };
 		char *hist = no_history ? NULL : history_path ? xstrdup(history_path) : cli_history_path_dup();
 
@@ -422,10 +518,12 @@ int main(int argc, char **argv)
 		sh.out = output_line;
 		sh.out_ctx = &out;
 		rc = script_run(&sh, tp, src, nsrc);
+		shell_transcript_close(&sh);
 		sh.out = NULL;
 	}
 out:
 	shell_finish(&sh);
+	free(options_desc);
 	free(src);
 	config_finish(&cfg);
 	return rc;

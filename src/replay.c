@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Reading transcripts back as steps to replay: a line reader, the text format, a strict JSONL parser. */
+/* Transcripts read back as steps to replay: line reader, text format, strict JSONL parser. */
 #include "replay.h"
 
 #include <errno.h>
@@ -16,6 +16,7 @@
 
 #define REPLAY_READ_CHUNK 65536
 #define REPLAY_TIME_LEN TRANSCRIPT_TIME_LEN
+#define REPLAY_TIME_EXAMPLE "2026-11-23T06:00:00.123Z"
 
 /* ---- Line reader: bounded memory whatever the file holds. ---- */
 
@@ -73,7 +74,7 @@ static enum replay_read replay_read_line(struct replay_reader *rd, char **line, 
 		}
 		if (rd->cap - rd->end < REPLAY_READ_CHUNK + 1) {
 			size_t want = rd->end + REPLAY_READ_CHUNK + 1;
-			size_t cap = rd->cap ? rd->cap : REPLAY_READ_CHUNK;
+			size_t cap = rd->cap;
 
 			while (cap < want) {
 				cap *= 2;
@@ -365,8 +366,8 @@ static bool replay_text_line(struct replay_ctx *c, char *s, size_t len)
 	if (len <= REPLAY_TIME_LEN || !transcript_time_valid(s, REPLAY_TIME_LEN) ||
 	    s[REPLAY_TIME_LEN] != ' ') {
 		replay_quote(shown, 40, s, len < REPLAY_TIME_LEN ? len : REPLAY_TIME_LEN);
-		return replay_fail(c, "bad timestamp \"%s\" (want UTC like 2026-11-23T06:00:00.123Z)",
-			shown);
+		return replay_fail(c, "bad timestamp \"%s\" (want UTC like %s)", shown,
+			REPLAY_TIME_EXAMPLE);
 	}
 	/* MARKER, then the end or a space and the text. */
 	text = s + REPLAY_TIME_LEN + 1;
@@ -385,8 +386,11 @@ static bool replay_text_line(struct replay_ctx *c, char *s, size_t len)
 	tlen -= tlen > 2 ? 3 : 2;
 	tab = memchr(text, '\t', tlen);
 	if (tab) {
-		if (l.kind != RENDER_RECV || !transcript_latency_is(tab, tlen - (size_t)(tab - text))) {
-			return replay_fail(c, "TAB in a line (only \"\\t[N ms]\" may end a received line)");
+		size_t rest = tlen - (size_t)(tab - text);
+
+		if (l.kind != RENDER_RECV || !transcript_latency_is(tab, rest)) {
+			return replay_fail(c, "TAB in a line (%s)",
+				"only \"\\t[N ms]\" may end a received line");
 		}
 		*tab = '\0';
 		tlen = (size_t)(tab - text);
@@ -571,8 +575,12 @@ static bool replay_jobject(struct replay_ctx *c, const char *s, size_t len)
 			}
 			if (k < JK_COUNT) {
 				if (c->jv[k].type != JT_ABSENT) {
-					return replay_fail(c, "bad JSON at column %ld: duplicate key \"%s\"",
-						(long)(key_at - in.start) + 1, replay_jkey_names[k]);
+					char what[64];
+
+					snprintf(what, sizeof(what), "duplicate key \"%s\"",
+						replay_jkey_names[k]);
+					in.p = key_at;
+					return replay_jerr(c, &in, what);
 				}
 				v = &c->jv[k];
 			}
@@ -643,8 +651,8 @@ static bool replay_jsonl_line(struct replay_ctx *c, const char *s, size_t len)
 	}
 	if (replay_jhas(c, JK_T) && !transcript_time_valid(jv[JK_T].s.s, jv[JK_T].s.len)) {
 		replay_quote(shown, 40, jv[JK_T].s.s, jv[JK_T].s.len);
-		return replay_fail(c, "bad timestamp \"%s\" (want UTC like 2026-11-23T06:00:00.123Z)",
-			shown);
+		return replay_fail(c, "bad timestamp \"%s\" (want UTC like %s)", shown,
+			REPLAY_TIME_EXAMPLE);
 	}
 	if (replay_jhas(c, JK_TYPE)) {
 		if (strcmp(jv[JK_TYPE].s.s, "header") != 0) {
@@ -800,6 +808,8 @@ bool replay_load(const char *path, struct replay *out, struct err *e)
 	c.r.fmt = TRANSCRIPT_TEXT;
 	reply_parser_init(&c.parser);
 	rd.fd = fd;
+	rd.cap = 2 * REPLAY_READ_CHUNK;
+	rd.buf = xmalloc(rd.cap);
 	/* Step 0: connecting, and the greeting it brings. */
 	replay_add_step(&c);
 	replay_queue_push(&c, 0);

@@ -12,7 +12,9 @@
  *   still waiting for one in the order they were sent, so a PIPELINING group
  *   (MAIL, RCPT, RCPT, DATA, then four replies) pairs up one to one. A step
  *   expects the code of its reply's final line and the enhanced status code
- *   of the reply; 0 and "" when no reply was recorded.
+ *   of the reply; 0 and "" when no reply was recorded. Received lines are
+ *   read by the shell's own reply parser (reply.h); in JSONL the recorded
+ *   "code", "esc" and "last" fields take precedence.
  * - After DATA is answered by 354, sent lines are message text: they expect
  *   0 and wait for nothing, until the lone "." that takes the next reply.
  * - A reply with no step waiting for it (an idle 421) is not matched.
@@ -40,10 +42,10 @@
 #define REPLAY_STEPS_MAX 1000000        /* steps in one transcript, the greeting included */
 
 struct replay_step {
-	char *line;          /* client line to send (without CRLF); NULL for the connection/greeting step */
+	char *line;          /* client line to send (without CRLF); NULL: connect, greeting */
 	bool tls;            /* sent inside TLS (step 0: the greeting came inside TLS) */
 	bool redacted;       /* the line had [redacted] parts: the caller must supply the secret */
-	int expect_code;     /* recorded reply code, 0 if no reply was recorded (e.g. message text) */
+	int expect_code;     /* recorded reply code, 0 if none was recorded (message text) */
 	char expect_esc[16]; /* recorded enhanced status code, "" if none */
 	long source_line;    /* line number in the transcript; step 0: its greeting's, or 0 */
 };

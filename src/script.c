@@ -261,6 +261,12 @@ int script_run(struct shell *sh, const struct target *target, const struct scrip
 			break;
 		}
 	}
+	if (sh->pipelining && !sh->batch_stop) {
+		shell_emit(sh, RENDER_ERROR, "end of input with %zu line%s still queued by /pipeline: never sent (add /pipeline end)",
+			sh->nqueue, sh->nqueue == 1 ? "" : "s");
+		if (sh->batch_exit == 0)
+			sh->batch_exit = EXIT_USAGE;
+	}
 	if (shell_connected(sh)) {
 		if (shell_busy(sh) && !sh->batch_stop)
 			shell_wait(sh);

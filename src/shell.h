@@ -18,6 +18,7 @@
 #include "target.h"
 #include "transport.h"
 #include "dns.h"
+#include "transcript.h"
 
 /* Outcome of running one input line; batch maps these to exit codes. */
 enum shell_status {
@@ -51,6 +52,9 @@ struct shell_opts {
 	int dns_timeout_ms;
 	const char *dns_anchor;         /* --dns-trust-anchor: validate locally */
 	bool dane;                      /* --dane: verify TLS with DNSSEC-secure TLSA records */
+	const char *const *dnsbl_zones; /* dnsbl-zones of the configuration for /bl; NULL: the
+	                                   built-in zones */
+	size_t ndnsbl_zones;
 };
 
 /* A script variable from -D NAME=VALUE (the environment is looked up too). */
@@ -112,6 +116,13 @@ struct shell {
 
 	struct dns *dns;              /* created at the first DNS question */
 
+	/* --transcript: every line also goes there, with time and latency. */
+	struct transcript *transcript;
+	bool transcript_header_done;
+	struct transcript_event *tx_early;  /* events before the connection, for after the header */
+	size_t ntx_early;
+	const char *options_desc;     /* options that change behaviour, for the header */
+
 	/* Batch state. */
 	struct shell_var *vars;
 	size_t nvars;
@@ -119,6 +130,12 @@ struct shell {
 	int batch_exit;               /* exit code of the first failure, 0 none */
 	bool batch_stop;
 	int source_depth;
+
+	/* Mail DNS: the exchanges of the last /mx or mx: target (plain host names, for
+	 * completion), and the hosts of an mx: connection in delivery order (/next-mx). */
+	char **mx_hosts;
+	size_t nmx_hosts;
+	struct mx_route *mx_route;
 };
 
 /* Define (or redefine) a script variable. */
@@ -136,6 +153,9 @@ void shell_emit_raw(struct shell *sh, enum render_kind kind, int code, const cha
 /* Connect to t (closing any current connection) and wait for the greeting
  * to arrive through shell_io. */
 enum shell_status shell_connect(struct shell *sh, const struct target *t);
+/* Connected through mx:DOMAIN: close the connection and connect to the next MX host
+ * of the list (/next-mx). */
+enum shell_status shell_next_mx(struct shell *sh);
 /* Close the connection (if any) with an event line saying why. */
 void shell_close(struct shell *sh, const char *why);
 bool shell_connected(const struct shell *sh);

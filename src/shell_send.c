@@ -3,6 +3,7 @@
 #include "shell_send.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "version.h"
 
 #define READ_BLOCK (256 * 1024)
+#define PIPELINE_GROUP_MAX (SESSION_MAX_PENDING / 2)
 
 /* Where the message text comes from: a file, or the test message in memory. */
 struct source {
@@ -58,9 +60,9 @@ static enum shell_status write_raw(struct shell *sh, const char *data, size_t le
 
 static void summary(struct shell *sh, const struct source *src, const struct msgfilter *f)
 {
-	shell_emit(sh, RENDER_EVENT, "sent %s: %llu lines, %llu octets on the wire%s%s",
-		src->name, f->lines, f->octets_out,
-		f->stuffed ? "" : "", f->bare_ends ? " (line endings made CRLF)" : "");
+	shell_emit(sh, RENDER_EVENT, "sent %s: %llu line%s, %llu octet%s on the wire%s",
+		src->name, f->lines, f->lines == 1 ? "" : "s", f->octets_out, f->octets_out == 1 ? "" : "s",
+		f->bare_ends ? " (line endings made CRLF)" : "");
 	if (f->stuffed)
 		shell_emit(sh, RENDER_EVENT, "%llu line%s starting with \".\" dot-stuffed", f->stuffed,
 			f->stuffed == 1 ? "" : "s");
@@ -149,7 +151,7 @@ static enum shell_status send_bdat(struct shell *sh, struct source *src, size_t 
 	struct strbuf out;
 	char *buf = xmalloc(READ_BLOCK);
 	enum shell_status st = SHELL_OK;
-	bool rerr = false, eof = false;
+	bool rerr = false, eof = false, refused = false;
 	size_t n;
 
 	if (sh->sess.caps_valid && !session_has_cap(&sh->sess, "CHUNKING"))
@@ -186,11 +188,13 @@ static enum shell_status send_bdat(struct shell *sh, struct source *src, size_t 
 		if (st != SHELL_OK)
 			break;
 		if (sh->have_last && sh->last.code != 250) {
-			shell_emit(sh, RENDER_ERROR, "chunk refused: the rest of the message was not sent");
+			if (!eof)
+				shell_emit(sh, RENDER_ERROR, "chunk refused: the rest of the message was not sent");
+			refused = true;
 			break;
 		}
 	}
-	if (st == SHELL_OK)
+	if (st == SHELL_OK && !refused)
 		summary(sh, src, &f);
 	if (rerr)
 		shell_emit(sh, RENDER_ERROR, "reading %s failed; the message was cut short", src->name);
@@ -214,9 +218,17 @@ enum shell_status shell_send_message(struct shell *sh, const char *path, bool bd
 	if (sh->sess.phase != SESSION_RCPT)
 		shell_emit(sh, RENDER_WARN, "warning: no recipient accepted yet (MAIL and RCPT come first)");
 	if (path) {
+		struct stat stb;
+
 		src.fp = fopen(path, "rb");
 		if (!src.fp) {
 			shell_emit(sh, RENDER_ERROR, "cannot open %s: %s", path, strerror(errno));
+			return SHELL_USAGE;
+		}
+		/* Refuse before DATA what cannot be read as a message. */
+		if (fstat(fileno(src.fp), &stb) == 0 && S_ISDIR(stb.st_mode)) {
+			fclose(src.fp);
+			shell_emit(sh, RENDER_ERROR, "cannot send %s: it is a directory", path);
 			return SHELL_USAGE;
 		}
 		src.name = path;
@@ -283,7 +295,8 @@ enum shell_status shell_pipeline_flush(struct shell *sh)
 			while (i + len < n && strcmp(lines[i + len - 1], ".") != 0)
 				len++;
 		} else if (adv) {
-			while (i + len < n && !ends_group(lines[i + len - 1]))
+			/* A group never outgrows the table of commands awaiting replies. */
+			while (i + len < n && len < PIPELINE_GROUP_MAX && !ends_group(lines[i + len - 1]))
 				len++;
 		}
 		st = shell_send_group(sh, lines + i, len);

@@ -45,7 +45,9 @@ static void emit_summary(struct shell *sh, const struct tlsc_info *in)
 		strbuf_addf(&b, "certificate %s ", subj);
 		free(subj);
 	}
-	if (in->dane)
+	if (in->dane && in->verified && in->name_checked && !in->name_ok)
+		strbuf_adds(&b, "DANE-TA matched but not authenticated");
+	else if (in->dane)
 		strbuf_addf(&b, "%s", in->verified ? "DANE-verified" : "DANE verification FAILED");
 	else if (in->verified)
 		strbuf_adds(&b, "verified");
@@ -99,12 +101,37 @@ enum shell_status shell_tls_start(struct shell *sh, bool starttls)
 	o.verify_required = sh->opts.tls_verify;
 	if (sh->opts.dane && sh->target.kind == TARGET_INET &&
 			shell_tlsa_lookup(sh, sh->target.host, sh->target.port, &tlsa)) {
-		if (tlsa.n > 0 && tlsa.sec == DNS_SEC_SECURE) {
+		size_t usable = 0, i;
+
+		for (i = 0; i < tlsa.n; i++)
+			if ((tlsa.recs[i].usage == 2 || tlsa.recs[i].usage == 3) && tlsa.recs[i].selector <= 1 &&
+					tlsa.recs[i].mtype <= 2)
+				usable++;
+		if (tlsa.sec == DNS_SEC_BOGUS) {
+			/* RFC 7672 2.2: a bogus TLSA answer means do not deliver to this host. */
+			shell_emit(sh, RENDER_WARN,
+				"DANE: TLSA at %s is bogus: a DANE sender must not deliver to this host; verifying with PKIX",
+				tlsa.owner);
+			if (sh->opts.tls_verify) {
+				shell_tlsa_finish(&tlsa);
+				shell_emit(sh, RENDER_ERROR, "DANE: bogus TLSA and --tls-verify is set");
+				shell_close(sh, "connection closed");
+				return SHELL_TLS;
+			}
+		} else if (tlsa.n > 0 && tlsa.sec == DNS_SEC_SECURE && usable > 0) {
 			o.tlsa = tlsa.recs;
 			o.ntlsa = tlsa.n;
 			o.dane_base = sh->target.host;
 			shell_emit(sh, RENDER_EVENT, "DANE: %zu DNSSEC-secure TLSA record%s at %s: verifying with them",
 				tlsa.n, tlsa.n == 1 ? "" : "s", tlsa.owner);
+		} else if (tlsa.n > 0 && tlsa.sec == DNS_SEC_SECURE) {
+			for (i = 0; i < tlsa.n; i++)
+				shell_emit(sh, RENDER_WARN, "DANE: TLSA %u %u %u (%s %s %s): unusable for SMTP",
+					tlsa.recs[i].usage, tlsa.recs[i].selector, tlsa.recs[i].mtype,
+					tlsc_tlsa_usage_name(tlsa.recs[i].usage),
+					tlsc_tlsa_selector_name(tlsa.recs[i].selector),
+					tlsc_tlsa_mtype_name(tlsa.recs[i].mtype));
+			shell_emit(sh, RENDER_WARN, "DANE: no usable TLSA record at %s: verifying with PKIX", tlsa.owner);
 		} else if (tlsa.n > 0) {
 			shell_emit(sh, RENDER_WARN, "DANE: TLSA at %s is %s, not secure: unusable, verifying with PKIX",
 				tlsa.owner, dns_sec_name(tlsa.sec));
@@ -116,7 +143,11 @@ enum shell_status shell_tls_start(struct shell *sh, bool starttls)
 	if (!transport_start_tls(sh->tr, connect_host(sh), &o, sh->opts.timeout_ms, &e)) {
 		char *safe = render_sanitize_dup(e.msg, strlen(e.msg));
 
-		shell_emit(sh, RENDER_ERROR, "TLS handshake failed: %s", safe);
+		/* tls.c may already say what failed; do not say it twice. */
+		if (strncmp(safe, "TLS handshake failed", 20) == 0)
+			shell_emit(sh, RENDER_ERROR, "%s", safe);
+		else
+			shell_emit(sh, RENDER_ERROR, "TLS handshake failed: %s", safe);
 		free(safe);
 		shell_tlsa_finish(&tlsa);
 		shell_close(sh, "connection closed: no plaintext fallback after a failed handshake");
@@ -128,15 +159,18 @@ enum shell_status shell_tls_start(struct shell *sh, bool starttls)
 		size_t i;
 
 		emit_summary(sh, &info);
-		for (i = 0; info.dane && i < info.ntlsa; i++) {
+		for (i = 0; o.ntlsa && i < info.ntlsa && i < tlsa.n; i++) {
 			const struct tlsc_tlsa *r = &tlsa.recs[i];
 			int m = info.tlsa_match[i];
+			char what[48];
 
-			shell_emit(sh, m >= 0 ? RENDER_EVENT : RENDER_WARN, "DANE: TLSA %u %u %u (%s %s %s): %s%s",
+			if (m >= 0)
+				snprintf(what, sizeof(what), "matches certificate %d%s", m, m > 0 ? " (an issuer)" : "");
+			else
+				snprintf(what, sizeof(what), "%s", m == -2 ? "unusable for SMTP" : "no match");
+			shell_emit(sh, m >= 0 ? RENDER_EVENT : RENDER_WARN, "DANE: TLSA %u %u %u (%s %s %s): %s",
 				r->usage, r->selector, r->mtype, tlsc_tlsa_usage_name(r->usage),
-				tlsc_tlsa_selector_name(r->selector), tlsc_tlsa_mtype_name(r->mtype),
-				m >= 0 ? "matches certificate " : m == -2 ? "unusable for SMTP" : "no match",
-				m >= 0 ? (m == 0 ? "0" : "of an issuer") : "");
+				tlsc_tlsa_selector_name(r->selector), tlsc_tlsa_mtype_name(r->mtype), what);
 		}
 		if (info.dane && sh->opts.tls_verify && !info.verified) {
 			tlsc_info_finish(&info);

@@ -323,7 +323,7 @@ static bool transcript_flush(struct transcript *t, struct err *e)
 	size_t n = t->buf.len, done = 0;
 
 	if (t->broken) {
-		return err_set(e, ERR_IO, "%s: an earlier write stopped part-way; transcript stopped",
+		return err_set(e, ERR_IO, "%s: an earlier write was cut short; transcript stopped",
 			t->path);
 	}
 	while (done < n) {

@@ -4,7 +4,7 @@
 #   #!/bin/bash
 #   source "$TESTS_DIR/e2e/lib.sh"     # optional; if used, source it first
 #   source "$TESTS_DIR/dns/dns-lib.sh"
-#   start_dns [--tlsa-file FILE]
+#   start_dns [--tlsa-file FILE] [--tlsa-owner NAME]
 #   smtpsh --dns-server "127.0.0.1:$DNS_PORT" ...
 #
 # start_dns generates the test zones (zones/*.zone) in a scratch folder, signs
@@ -28,9 +28,17 @@
 # silent, second, mismatch, tc, delay=MS) on UDP 127.0.0.1 or ADDR; sets
 # FAKE_DNS_PORT and FAKE_DNS_LOG (a line per query received: "TIME_MS ID QNAME").
 #
-# --tlsa-file FILE: the TLSA records of _25._tcp.mx1.example.test, one a line,
+# --tlsa-file FILE: TLSA records, one a line: [OWNER] RDATA, where RDATA is
 # either the whole RDATA ("3 1 1 HEX") or only the hex of a SHA-256 (3 1 1 is
-# implied). Default: one 3 1 1 record with a placeholder hash.
+# implied), and OWNER, when present, a fully qualified name (it has a dot; the
+# final dot is optional) in one of the test zones, e.g. _2525._tcp.mx1.insecure.test:
+# the record goes into the zone that holds that name (signed, unsigned or bogus).
+# A line without OWNER is for the default owner, _25._tcp.mx1.example.test, or
+# the name given with --tlsa-owner NAME. "; comments" are ignored.
+# Default (no file): one 3 1 1 record with a placeholder hash at
+# _25._tcp.mx1.example.test (or the --tlsa-owner). insecure.test and bogus.test
+# always hold their own _25._tcp.mx1 record (3 1 1 of zeros) besides what the
+# file adds.
 #
 # Zones (zones/): example.test (signed: MX 10 mx1, MX 20 mx2, A/AAAA, SPF,
 # multi-string and large TXT, a CNAME chain alias -> www -> mx1, TLSA, DMARC,
@@ -193,22 +201,51 @@ _dns_install_trap() {
 	_DNS_TRAPPED=1
 }
 
-# The TLSA records for the zone, from --tlsa-file or the placeholder.
+# The served zone that holds name $1 (the longest matching zone), or nothing.
+_dns_zone_of() {
+	local name=${1,,} entry zone file how best=''
+	name=${name%.}
+	for entry in "${_DNS_ZONE_TABLE[@]}"; do
+		read -r zone file how <<<"$entry"
+		if [[ $name == "$zone" || $name == *".$zone" ]] && ((${#zone} > ${#best})); then
+			best=$zone
+		fi
+	done
+	echo "$best"
+}
+
+# The TLSA records, from --tlsa-file or the placeholder: one line per record,
+# "ZONE<TAB>OWNER. IN TLSA RDATA" with OWNER absolute; $2 is the default owner.
 _dns_tlsa_lines() {
-	local file=$1 line f n=0
+	local file=$1 owner=${2:-} line f n=0 zone own
+	if [[ -z $file && -z $owner ]]; then
+		printf 'example.test\t_25._tcp.mx1    IN TLSA  3 1 1 %s\n' "$_DNS_TLSA_PLACEHOLDER"
+		return 0
+	fi
+	owner=${owner:-_25._tcp.mx1.example.test}
+	owner=${owner%.}
 	if [[ -z $file ]]; then
-		echo "_25._tcp.mx1    IN TLSA  3 1 1 $_DNS_TLSA_PLACEHOLDER"
+		printf '%s\t%s.    IN TLSA  3 1 1 %s\n' "$(_dns_zone_of "$owner")" "$owner" \
+			"$_DNS_TLSA_PLACEHOLDER"
 		return 0
 	fi
 	[[ -r $file ]] || _dns_die "start_dns: cannot read the TLSA file $file"
 	while IFS= read -r line || [[ -n $line ]]; do
 		line=${line%%;*}
 		read -r -a f <<<"$line"
+		((${#f[@]} > 0)) || continue
+		own=$owner
+		if [[ ${f[0]} == *.* ]]; then
+			own=${f[0]%.}
+			f=("${f[@]:1}")
+		fi
+		zone=$(_dns_zone_of "$own")
+		[[ -n $zone ]] || _dns_die "start_dns: $file: $own is in none of the test zones"
 		case ${#f[@]} in
-		0) continue ;;
+		0) _dns_die "start_dns: $file: no RDATA for $own" ;;
 		1) [[ ${f[0]} =~ ^[0-9A-Fa-f]+$ ]] || _dns_die "start_dns: $file: not hex: ${f[0]}"
-			echo "_25._tcp.mx1    IN TLSA  3 1 1 ${f[0]}" ;;
-		*) echo "_25._tcp.mx1    IN TLSA  ${f[*]}" ;;
+			printf '%s\t%s.    IN TLSA  3 1 1 %s\n' "$zone" "$own" "${f[0]}" ;;
+		*) printf '%s\t%s.    IN TLSA  %s\n' "$zone" "$own" "${f[*]}" ;;
 		esac
 		n=$((n + 1))
 	done <"$file"
@@ -239,15 +276,23 @@ _dns_break_signatures() {
 }
 
 _dns_make_zones() {
-	local tlsa_file=$1 entry zone file how tlsa
+	local tlsa_file=$1 tlsa_owner=$2 entry zone file how
 	mkdir -p "$DNS_DIR/zones" "$DNS_DIR/keys"
 	: >"$DNS_ANCHOR"
-	tlsa=$(_dns_tlsa_lines "$tlsa_file")
+	# a subshell's _dns_die would not stop the caller: go through a file
+	_dns_tlsa_lines "$tlsa_file" "$tlsa_owner" >"$DNS_DIR/tlsa.lines" || exit 1
 	DNS_ZONES=''
 	for entry in "${_DNS_ZONE_TABLE[@]}"; do
 		read -r zone file how <<<"$entry"
-		awk -v tlsa="$tlsa" '$0 == "@TLSA@" { print tlsa; next } { print }' \
-			"$DNS_LIB_DIR/zones/$file" >"$DNS_DIR/zones/$zone.zone"
+		# @TLSA@: the records of this zone (a record in a zone without the marker
+		# is an error: it would be lost)
+		awk -F '\t' -v zone="$zone" -v lines="$DNS_DIR/tlsa.lines" '
+			BEGIN { while ((getline l < lines) > 0) { split(l, p, "\t"); if (p[1] == zone) t = t p[2] "\n" } }
+			$0 == "@TLSA@" { printf "%s", t; seen = 1; next }
+			{ print }
+			END { if (t != "" && !seen) { print "no @TLSA@ in the zone " zone > "/dev/stderr"; exit 1 } }' \
+			"$DNS_LIB_DIR/zones/$file" >"$DNS_DIR/zones/$zone.zone" ||
+			_dns_die "start_dns: cannot place TLSA records in $zone"
 		case $how in
 		signed) _dns_sign "$zone" "$DNS_DIR/zones/$zone.zone" ;;
 		bogus)
@@ -421,11 +466,13 @@ start_fake_dns() {
 }
 
 start_dns() {
-	local tlsa_file='' attempt nsd unbound
+	local tlsa_file='' tlsa_owner='' attempt nsd unbound
 	while (($#)); do
 		case $1 in
 		--tlsa-file) tlsa_file=${2:-}; shift ;;
 		--tlsa-file=*) tlsa_file=${1#--tlsa-file=} ;;
+		--tlsa-owner) tlsa_owner=${2:-}; shift ;;
+		--tlsa-owner=*) tlsa_owner=${1#--tlsa-owner=} ;;
 		*) _dns_die "start_dns: unknown option $1" ;;
 		esac
 		shift
@@ -436,7 +483,10 @@ start_dns() {
 	_dns_install_trap
 	_dns_scratch
 	DNS_ANCHOR=$DNS_DIR/anchors.ds
-	_dns_make_zones "$tlsa_file"
+	if [[ -n $tlsa_owner && -z $(_dns_zone_of "$tlsa_owner") ]]; then
+		_dns_die "start_dns: --tlsa-owner $tlsa_owner is in none of the test zones"
+	fi
+	_dns_make_zones "$tlsa_file" "$tlsa_owner"
 
 	for attempt in 1 2 3; do
 		DNS_AUTH_PORT=$(_dns_free_port) || _dns_die "no free port"

@@ -105,7 +105,10 @@ elapsed_of() {
 TLSA_FILE=$(mktemp "${TMPDIR:-/tmp}/smtpsh-tlsa.XXXXXX")
 H1=2c15c6213cf237fd83ba122791006df7347845f0b7bf960dcbf144263a4fe583
 H2=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
-printf '3 1 1 %s\n%s\n' "$H1" "$H2" >"$TLSA_FILE"
+H3=ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100
+# lines without an owner: _25._tcp.mx1.example.test; with one: that name, in its zone
+printf '3 1 1 %s\n%s\n%s\n%s\n%s\n' "$H1" "$H2" "_2525._tcp.mx1.example.test. 2 0 1 $H3" \
+	"_2525._tcp.mx1.insecure.test $H3" "_2525._tcp.mx1.bogus.test 3 1 1 $H3" >"$TLSA_FILE"
 start_dns --tlsa-file "$TLSA_FILE"
 rm -f "$TLSA_FILE"
 echo "# NSD on port $DNS_AUTH_PORT, Unbound on port $DNS_PORT, scratch $DNS_DIR"
@@ -117,7 +120,8 @@ probe --server "$U" example.test A mx1.example.test AAAA example.test MX example
 	multi.example.test TXT _25._tcp.mx1.example.test TLSA rev:127.0.0.1 PTR \
 	rev:127.0.0.2 PTR rev:::1 PTR alias.example.test A alias.example.test CNAME \
 	nonexist.example.test A implicit.example.test MX insecure.test MX bogus.test A \
-	nullmx.test MX rev:127.0.0.2@dnsbl.test A rev:127.0.0.1@dnsbl.test A \
+	_2525._tcp.mx1.example.test TLSA _2525._tcp.mx1.insecure.test TLSA \
+	_2525._tcp.mx1.bogus.test TLSA nullmx.test MX rev:127.0.0.2@dnsbl.test A rev:127.0.0.1@dnsbl.test A \
 	sel2._domainkey.example.test TXT x.wild.example.test A
 if [[ $PRC == 0 ]]; then
 	ok "probe against Unbound exits 0"
@@ -143,6 +147,13 @@ check "TXT strings concatenated without separator" multi.example.test TXT \
 check "TLSA records from the --tlsa-file (full RDATA and hash only)" \
 	_25._tcp.mx1.example.test TLSA "tlsa 3 1 1 $H1" "tlsa 3 1 1 $H2" \
 	"rcode=NOERROR sec=secure ad=1 aa=0 tc=0 tcp=0 ede=-1"
+check "TLSA at an owner of the file's own, signed zone" _2525._tcp.mx1.example.test TLSA \
+	"tlsa 2 0 1 $H3" "rcode=NOERROR sec=secure ad=1 aa=0 tc=0 tcp=0 ede=-1"
+check_not "... only the record for that owner" _2525._tcp.mx1.example.test TLSA "tlsa 3 1 1 "
+check "TLSA in the unsigned zone: insecure" _2525._tcp.mx1.insecure.test TLSA \
+	"tlsa 3 1 1 $H3" "rcode=NOERROR sec=insecure ad=0 aa=0 tc=0 tcp=0 ede=-1"
+check "TLSA in the bogus zone: bogus" _2525._tcp.mx1.bogus.test TLSA \
+	"rcode=SERVFAIL sec=bogus ad=0 aa=0 tc=0 tcp=0 ede=6"
 check "PTR of 127.0.0.1" 1.0.0.127.in-addr.arpa. PTR "target mx1.example.test." \
 	"rcode=NOERROR sec=insecure ad=0 aa=0 tc=0 tcp=0 ede=-1"
 check "PTR of 127.0.0.2" 2.0.0.127.in-addr.arpa. PTR "target mx2.example.test."

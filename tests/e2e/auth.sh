@@ -35,7 +35,7 @@ has_secret() {
 			found=0
 		fi
 		if LC_ALL=C grep -aqF -e "$PLAIN_B64" "$f"; then
-			echo "the base64 of the PLAIN blob (\\0user\\0password) in $(basename "$f")"
+			echo "the base64 of the PLAIN blob (NUL user NUL password) in $(basename "$f")"
 			found=0
 		fi
 	done
@@ -91,7 +91,7 @@ for m in PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256; do
 	[[ " $MECHS " == *" $m "* ]] || fail "the server does not advertise $m (AUTH $MECHS)"
 done
 # /ehlo lists it too
-assert_out_matches '^  AUTH PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256 .*RFC 4954'
+assert_out_matches '^ +AUTH PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256( |$)'
 
 # ------------------------------------------------------------------ every advertised mechanism
 for m in $MECHS; do

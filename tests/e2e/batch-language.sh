@@ -4,6 +4,7 @@
 # reported as FILE:LINE and stopping the run, the nesting limit), /set on-error continue
 # (the exit code is the first failure's), /echo and /sleep, comments and blank lines skipped
 # outside DATA but sent inside it.
+# shellcheck disable=SC2016  # ${NAME} in single quotes is for smtpsh to expand
 source "$(dirname "$0")/lib.sh"
 
 # ---------------------------------------------------------------- variables
@@ -27,6 +28,11 @@ assert_out_contains '-> MAIL FROM:<from-env@example.org>'
 wait_fake
 assert_log_line 'EHLO from-env'
 assert_log_line 'MAIL FROM:<from-env@example.org>'
+
+# a value is inserted as it is, not expanded again
+run_smtpsh -D 'A=${B} and $${C}' -D B=no -c '/echo ${A}'
+assert_rc 0
+[[ $(<"$OUT") == '${B} and $${C}' ]] || fail "a variable's value was expanded again"
 
 # $${X} is the literal text ${X}; a lone $ is itself
 start_fake simple.scn
@@ -106,17 +112,21 @@ assert_out_contains '!! checks/relative.smtpsh:1: stopped here (exit code 2)'
 assert_out_not_contains 'not reached'
 # ... but it is from checks/ as the current directory
 start_fake simple.scn
-(cd checks && run_smtpsh -D WHO=cwd -c '/source relative.smtpsh' -c QUIT "$FAKE_TARGET" &&
-	assert_rc 0 && assert_out_contains 'inner runs with cwd' && assert_out_contains '-> EHLO cwd')
+cd checks
+run_smtpsh -D WHO=cwd -c '/source relative.smtpsh' -c QUIT "$FAKE_TARGET"
+cd ..
+assert_rc 0
+assert_out_sequence '^inner runs with cwd$' '^-> EHLO cwd$' '^<- 250 ' '^-> QUIT$'
 wait_fake
 
 # a failure inside a sourced file: reported as FILE:LINE, and the whole run stops there
 start_fake simple.scn
 run_smtpsh -c 'EHLO x' -c '/source checks/failing.smtpsh' -c '/echo top not reached' -c NOOP \
 	"$FAKE_TARGET"
-assert_rc 1
+# (the failed /expect is on the EHLO reply: exit code 6)
+assert_rc 6
 assert_out_sequence '^failing begins$' '^!! expectation failed: wanted 550, got 250' \
-	'^!! checks/failing\.smtpsh:4: stopped here \(exit code 1\)$'
+	'^!! checks/failing\.smtpsh:4: stopped here \(exit code 6\)$'
 assert_out_not_contains 'not reached'
 assert_out_not_contains '-> NOOP'
 assert_out_not_contains '-c line 2'

@@ -84,9 +84,11 @@
 #   assert_log_line TEXT         a line of the fake server's log is exactly TEXT (waits up to 5 s)
 #   out_line_exact TEXT          print the number of the first stdout line that is exactly
 #                                TEXT, 0 if none
-#   out_line_match REGEX         ... of the first stdout line matching REGEX (grep -E), 0 if none
+#   out_line_match REGEX [N]     ... of the first stdout line matching REGEX after line N
+#                                (default 0), 0 if none
 #   assert_out_sequence REGEX... stdout has lines matching each REGEX, in this order (each
 #                                after the line the previous one matched)
+#                                (these two take awk EREs: Debian's mawk has no {n,m})
 #   run_smtpsh_rss ARGS...       run_smtpsh under GNU time (/usr/bin/time, package "time");
 #                                also sets PEAK_RSS_KB, smtpsh's peak resident set in KiB
 #   postfix_queue_ids            print the Postfix queue ids of the last run's "queued as" replies
@@ -507,6 +509,7 @@ for pid in os.listdir("/proc"):
     except OSError:
         continue
 bad = []
+seen_allowed = False
 for name in ("tcp", "tcp6", "udp", "udp6"):
     try:
         lines = open(f"/proc/net/{name}").read().splitlines()[1:]
@@ -521,8 +524,12 @@ for ln in open("/proc/net/unix").read().splitlines()[1:]:
     # Flags 00010000: a listening socket
     if len(f) >= 8 and f[6] in inodes and int(f[3], 16) & 0x10000:
         path = f[7]
-        if path != allowed and not path.startswith(base):
+        if path == allowed:
+            seen_allowed = True
+        elif not path.startswith(base):
             bad.append(f"unix {path}")
+if not seen_allowed:
+    bad.append(f"(its auth socket {allowed} is not among them: not the process group of dovecot?)")
 if bad:
     print("dovecot listens where it must not: " + ", ".join(sorted(set(bad))))
     sys.exit(1)
@@ -534,7 +541,7 @@ PY
 # auth socket at POSTFIX_RUN/queue/private/auth (the queue subdirectories must exist).
 # One user, $AUTH_USER with password $AUTH_PASS ({PLAIN} scheme).
 _start_dovecot() {
-	local pf=$1 dc dovecot i out
+	local pf=$1 dc dovecot i out sock
 	dovecot=$(PATH=$PATH:/usr/sbin:/sbin command -v dovecot) ||
 		skip "Dovecot is not installed (Debian package dovecot-core)"
 	getent passwd dovecot >/dev/null || _die "start_postfix --auth: no dovecot user"
@@ -545,7 +552,9 @@ _start_dovecot() {
 		_die "start_postfix --auth: AUTH_USER and AUTH_PASS must be non-empty, without ':'"
 	dc=$pf/dovecot
 	mkdir -p "$dc/home"
-	_pf_subst "$TESTS_DIR/dovecot/dovecot.conf.in" RUN="$dc" PFQUEUE="$pf/queue" N="$_PF_N" \
+	# the auth process (user dovecot) reads the passwd-file in here
+	chmod 755 "$dc"
+	_pf_subst "$TESTS_DIR/dovecot/dovecot.conf.in" RUN="$dc" PFQUEUE="$pf/queue" N="$$-$_PF_N" \
 		>"$dc/dovecot.conf"
 	# passwd-file: user:password; readable by the auth process (user dovecot) only
 	(umask 077 && printf '%s:{PLAIN}%s\n' "$AUTH_USER" "$AUTH_PASS" >"$dc/users")
@@ -557,15 +566,21 @@ _start_dovecot() {
 		</dev/null >"$dc/dovecot.out" 2>&1) &
 	DC_PID=$!
 	_DC_PIDS+=("$DC_PID")
+	# Ready: the master writes its pid file after it has made all its listeners.
+	sock=$pf/queue/private/auth
 	for ((i = 0; i < 100; i++)); do
 		kill -0 "$DC_PID" 2>/dev/null || _dc_fail "$dc" "dovecot exited at start-up"
-		[[ -S $pf/queue/private/auth ]] && break
+		if [[ -s $dc/run/master.pid && -S $sock ]] &&
+			[[ $(stat -c '%U:%G %a' "$sock") == "postfix:postfix 660" ]]; then
+			break
+		fi
 		sleep 0.1
 	done
-	[[ -S $pf/queue/private/auth ]] || _dc_fail "$dc" "dovecot made no auth socket in 10 s"
-	[[ $(stat -c '%U:%G %a' "$pf/queue/private/auth") == "postfix:postfix 660" ]] ||
-		_dc_fail "$dc" "auth socket is $(stat -c '%U:%G %a' "$pf/queue/private/auth"), not postfix:postfix 660"
-	out=$(_dc_check_listeners "$DC_PID" "$dc/run" "$pf/queue/private/auth") || _dc_fail "$dc" "$out"
+	[[ -S $sock ]] || _dc_fail "$dc" "dovecot made no auth socket in 10 s"
+	[[ $(stat -c '%U:%G %a' "$sock") == "postfix:postfix 660" ]] ||
+		_dc_fail "$dc" "auth socket is $(stat -c '%U:%G %a' "$sock"), not postfix:postfix 660"
+	[[ -s $dc/run/master.pid ]] || _dc_fail "$dc" "dovecot wrote no pid file in 10 s"
+	out=$(_dc_check_listeners "$DC_PID" "$dc/run" "$sock") || _dc_fail "$dc" "$out"
 	DC_RUN=$dc
 	DC_LOG=$dc/dovecot.log
 }
@@ -950,7 +965,9 @@ assert_log_line() {
 # _out_find MODE PATTERN FROM: the number of the first stdout line after line FROM that is
 # exactly PATTERN (MODE x) or matches the ERE PATTERN (MODE e); 0 if none.
 _out_find() {
-	LC_ALL=C awk -v mode="$1" -v pat="$2" -v from="$3" '
+	# the pattern through the environment: awk -v would interpret its backslashes
+	_OUT_PAT=$2 LC_ALL=C awk -v mode="$1" -v from="$3" '
+		BEGIN { pat = ENVIRON["_OUT_PAT"] }
 		NR > from && ((mode == "x" && $0 == pat) || (mode == "e" && $0 ~ pat)) { print NR; found = 1; exit }
 		END { if (!found) print 0 }' "$OUT"
 }
@@ -960,7 +977,7 @@ out_line_exact() {
 }
 
 out_line_match() {
-	_out_find e "$1" 0
+	_out_find e "$1" "${2:-0}"
 }
 
 assert_out_sequence() {

@@ -102,6 +102,25 @@ done
 # a header block, an empty line, then a body
 grep -qx '' <<<"$body" || fail "the test message has no empty line after its headers"
 
+# --- 8-bit text: fine where 8BITMIME is advertised, warned about (and sent) where not
+printf 'Subject: caf\xc3\xa9\n\nna\xc3\xafve\n' >"$SCRATCH/8bit.txt"
+start_fake esmtp.scn
+run_smtpsh -c 'EHLO client.example' -c 'MAIL FROM:<a@example.test>' -c 'RCPT TO:<b@example.test>' \
+	-c "/send $SCRATCH/8bit.txt" -c '/expect 250' -c QUIT "$FAKE_TARGET"
+assert_rc 0
+assert_out_not_contains 'did not advertise 8BITMIME'
+wait_fake
+start_fake no-pipelining.scn
+run_smtpsh -c 'EHLO client.example' -c 'MAIL FROM:<a@example.test>' -c 'RCPT TO:<b@example.test>' \
+	-c "/send $SCRATCH/8bit.txt" -c '/expect 250' -c QUIT "$FAKE_TARGET"
+assert_rc 0
+assert_out_sequence '^\*\* sent .*/8bit\.txt: 3 lines' \
+	'^!! warning: the message has 8-bit bytes and the server did not advertise 8BITMIME$' \
+	'^-> \.$' '^<- 250 '
+wait_fake
+assert_log_line 'Subject: café'
+assert_log_line 'naïve'
+
 # --- a missing file: exit 2 (usage), nothing sent, the run stops there
 start_fake esmtp.scn
 run_smtpsh -c 'EHLO client.example' -c 'MAIL FROM:<a@example.test>' -c 'RCPT TO:<b@example.test>' \
@@ -191,6 +210,17 @@ s2=$(maillog_size "$qid_bdat")
 	fail "DATA stored $s1 octets (queue id $qid_data), BDAT $s2 (queue id $qid_bdat): the texts differ"
 ((s1 > size)) || fail "Postfix stored only $s1 octets of a $size-octet file"
 
+# A message that fills its chunks exactly: the last chunk is an empty "BDAT 0 LAST"
+printf 'abcdefgh\n' >"$SCRATCH/eight.txt"
+run_smtpsh -c 'EHLO client.example' -c 'MAIL FROM:<a@example.test>' -c 'RCPT TO:<b@example.test>' \
+	-c "/send $SCRATCH/eight.txt --chunk 5" -c '/expect 250' -c QUIT "127.0.0.1:$PF_PORT"
+assert_rc 0
+assert_out_sequence '^-> BDAT 5$' '^<- 250 2\.0\.0 Ok: 5 bytes$' '^-> BDAT 5$' \
+	'^<- 250 2\.0\.0 Ok: 5 bytes$' '^-> BDAT 0 LAST$' '^<- 250 2\.0\.0 Ok: 10 bytes queued as ' \
+	'^-> QUIT$'
+qid=$(postfix_queue_ids)
+wait_maillog "$qid: to=<b@example.test>.* status=sent "
+
 # The test message (no file) through Postfix
 run_smtpsh -c 'EHLO client.example' -c 'MAIL FROM:<a@example.test>' -c 'RCPT TO:<b@example.test>' \
 	-c '/send' -c '/expect 250' -c QUIT "127.0.0.1:$PF_PORT"
@@ -210,5 +240,20 @@ assert_out_sequence '^<- 550 5\.7\.1 ' '^!! warning: no recipient accepted yet' 
 	'^!! expectation failed: wanted 250, got 554'
 assert_out_not_contains 'octets on the wire'
 assert_out_not_matches '^-> \.$'
+
+# /send of something that is not a readable file (a directory): refused like a missing
+# file - exit 2, before DATA or BDAT - never an empty message delivered in its place
+mkdir -p "$SCRATCH/a-directory"
+for how in '' ' --bdat'; do
+	run_smtpsh -c 'EHLO client.example' -c 'MAIL FROM:<directory@example.test>' \
+		-c 'RCPT TO:<b@example.test>' -c "/send $SCRATCH/a-directory$how" -c '/expect 250' \
+		"127.0.0.1:$PF_PORT"
+	assert_rc 2
+	assert_out_matches '^!! .*a-directory'
+	assert_out_not_matches '^-> (DATA|BDAT)'
+	assert_out_not_contains 'queued as'
+done
+wait_maillog 'disconnect from .* ehlo=1 mail=1 rcpt=1 commands=3$'
+! grep -q 'from=<directory@example.test>' "$PF_LOG" || fail "Postfix queued a message for /send DIRECTORY"
 
 pass

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for reading transcripts back: step rules, both formats, strict JSON, bad and cut-off files. */
+/* Unit tests for reading transcripts back: step rules, strict JSON, bad and cut-off files. */
 #include "replay.h"
 #include "tap.h"
 #include "util.h"
@@ -343,7 +343,8 @@ static void test_errors(void)
 	bad("{\"a\":1}{\"b\":2}\n", "1: bad JSON at column 8: more after", "two objects");
 	bad("{\"type\":\"header\"}\nnot json\n", "2: bad JSON at column 1: expected '{'",
 		"a text line in a JSONL file");
-	bad("{\"t\":\"2026-11-23T06:00:00.000Z\",\"t\":\"x\"}\n", "1: bad JSON at column 33: duplicate key \"t\"",
+	bad("{\"t\":\"2026-11-23T06:00:00.000Z\",\"t\":\"x\"}\n",
+		"1: bad JSON at column 33: duplicate key \"t\"",
 		"a duplicate key");
 	bad(J("sent", "x") J("sideways", "y"), "2: unknown \"dir\" \"sideways\"", "unknown dir");
 	bad("{\"dir\":\"sent\",\"line\":\"x\"}\n", "1: no \"t\"", "no timestamp");

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for the transcript writer: both formats, escaping, file mode, and a round trip through replay. */
+/* Unit tests for the transcript writer: formats, escaping, file mode, round trips via replay. */
 #include "replay.h"
 #include "tap.h"
 #include "transcript.h"
@@ -186,6 +186,22 @@ static void test_open(void)
 		ok(transcript_header(NULL, NULL, &e), "a header to no transcript is a no-op");
 		transcript_close(NULL);
 		ok(transcript_path(NULL) == NULL, "no transcript has no path");
+	}
+	/* A full disk: the write fails and says why. */
+	if (access("/dev/full", W_OK) == 0) {
+		struct transcript_event x = ev(RENDER_SENT, false, "NOOP");
+
+		t = transcript_open("/dev/full", TRANSCRIPT_TEXT, &e);
+		err_clear(&e);
+		ok(t && !transcript_write(t, &x, &e) && e.kind == ERR_IO &&
+			strstr(e.msg, "/dev/full: ") == e.msg, "a failed write is reported: %s", e.msg);
+		err_clear(&e);
+		ok(!transcript_write(t, &x, &e) && strstr(e.msg, "No space") != NULL,
+			"and again, nothing was half written: %s", e.msg);
+		transcript_close(t);
+	} else {
+		ok(1, "# skip no /dev/full");
+		ok(1, "# skip no /dev/full");
 	}
 	unlink(path);
 	free(path);
