@@ -25,9 +25,17 @@ if [ "${SMTPSH_SKIP_INSTALL:-}" != 1 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	# A private Postfix instance is started by the tests: the system one stays unconfigured.
 	echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+	# The tests start private instances of Postfix, NSD, Unbound and Dovecot on
+	# loopback: keep the packages from starting their system services while
+	# installing (a service already holding a port could also fail the install).
+	added_policy=0
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && added_policy=1
+	fi
 	apt-get update -q >/dev/null || { echo "apt-get update failed" >&2; exit 2; }
-	apt-get install -y -q --no-install-recommends "${packages[@]}" >/dev/null ||
-		{ echo "apt-get install failed" >&2; exit 2; }
+	apt-get install -y -q "${packages[@]}" >/tmp/smtpsh-apt.log 2>&1 ||
+		{ tail -n 30 /tmp/smtpsh-apt.log; echo "apt-get install failed" >&2; exit 2; }
+	if [ "$added_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 
 total_pass=0
