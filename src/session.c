@@ -181,6 +181,73 @@ static bool verb_is_extension_keyword(const char *verb)
 	return false;
 }
 
+/* Is name (e.g. "BODY", "SMTPUTF8") among the space-separated parameters of list
+ * ("BODY= SIZE=", as in the codes table)? */
+static bool param_listed(const char *list, const char *name, size_t nlen)
+{
+	while (list && *list) {
+		size_t n;
+
+		list += strspn(list, " ");
+		n = strcspn(list, " ");
+		if (n && list[n - 1] == '=')
+			n--;
+		if (n == nlen && strncasecmp(list, name, nlen) == 0)
+			return true;
+		list += strcspn(list, " ");
+	}
+	return false;
+}
+
+/* MAIL and RCPT parameters checked against the EHLO: the keyword that
+ * defines each must have been advertised. */
+static bool check_params(const struct session *s, const char *line, bool mail, char *warn,
+	size_t warnlen)
+{
+	const char *p = strchr(line, '>');
+	size_t i, n = codes_ehlo_count();
+
+	if (!p)
+		return false;
+	for (p++; *p;) {
+		size_t len;
+		const struct code_ehlo *def = NULL;
+
+		p += strspn(p, " \t");
+		len = strcspn(p, "= \t");
+		if (len == 0)
+			break;
+		for (i = 0; i < n && !def; i++) {
+			const struct code_ehlo *k = codes_ehlo_at(i);
+
+			if (param_listed(mail ? k->mail_params : k->rcpt_params, p, len))
+				def = k;
+		}
+		/* BODY=BINARYMIME needs BINARYMIME; BODY=8BITMIME needs 8BITMIME. */
+		if (def && len == 4 && strncasecmp(p, "BODY", 4) == 0 && p[4] == '=') {
+			size_t vl = strcspn(p + 5, " \t");
+
+			if (vl == 10 && strncasecmp(p + 5, "BINARYMIME", 10) == 0)
+				def = codes_ehlo_find("BINARYMIME");
+			else if (vl == 8 && strncasecmp(p + 5, "8BITMIME", 8) == 0)
+				def = codes_ehlo_find("8BITMIME");
+			else if (vl == 4 && strncasecmp(p + 5, "7BIT", 4) == 0)
+				def = NULL;   /* the default: needs nothing */
+		}
+		if (def && !session_has_cap(s, def->keyword)) {
+			snprintf(warn, warnlen, "%.*s needs %s, which EHLO did not advertise", (int)len, p,
+				def->keyword);
+			return true;
+		}
+		if (len == 10 && strncasecmp(p, "REQUIRETLS", 10) == 0 && !s->tls) {
+			snprintf(warn, warnlen, "REQUIRETLS outside TLS (RFC 8689: the server answers 5.7.30)");
+			return true;
+		}
+		p += strcspn(p, " \t");
+	}
+	return false;
+}
+
 bool session_check_line(const struct session *s, const char *line, char *warn, size_t warnlen)
 {
 	char verb[32];
@@ -226,6 +293,9 @@ bool session_check_line(const struct session *s, const char *line, char *warn, s
 			snprintf(warn, warnlen, "%s needs %s, which EHLO did not advertise", verb, kw);
 		return true;
 	}
+	if ((strcmp(verb, "MAIL") == 0 || strcmp(verb, "RCPT") == 0) &&
+			check_params(s, line, verb[0] == 'M', warn, warnlen))
+		return true;
 	if (strcmp(verb, "AUTH") == 0 && !s->tls) {
 		char mech[32];
 		const char *p = line;

@@ -461,8 +461,36 @@ static void test_misc(void)
 	ok(1, "session_finish accepts NULL");
 }
 
+/* MAIL and RCPT parameters are checked against what EHLO advertised. */
+static void test_params(void)
+{
+	struct session s;
+	char warn[256];
+
+	ready(&s, false);
+	ok(!warns(&s, "MAIL FROM:<a@example.net> SIZE=100 BODY=8BITMIME SMTPUTF8", warn, sizeof(warn)),
+		"advertised MAIL parameters: no warning");
+	ok(!warns(&s, "MAIL FROM:<a@example.net> BODY=7BIT", warn, sizeof(warn)),
+		"BODY=7BIT needs nothing");
+	ok(warns(&s, "MAIL FROM:<a@example.net> RET=HDRS", warn, sizeof(warn)) && strstr(warn, "DSN"),
+		"RET= without DSN warns, naming DSN: %s", warn);
+	ok(warns(&s, "MAIL FROM:<a@example.net> BODY=BINARYMIME", warn, sizeof(warn)) &&
+		strstr(warn, "BINARYMIME"), "BODY=BINARYMIME without BINARYMIME warns: %s", warn);
+	ok(warns(&s, "MAIL FROM:<a@example.net> REQUIRETLS", warn, sizeof(warn)) &&
+		strstr(warn, "REQUIRETLS"), "REQUIRETLS without REQUIRETLS warns: %s", warn);
+	reply(&s, "250 ok\r\n");
+	session_line_sent(&s, "MAIL FROM:<a@example.net>");
+	reply(&s, "250 ok\r\n");
+	ok(warns(&s, "RCPT TO:<b@example.org> NOTIFY=SUCCESS", warn, sizeof(warn)) && strstr(warn, "DSN"),
+		"NOTIFY= without DSN warns: %s", warn);
+	ok(!warns(&s, "RCPT TO:<b@example.org> X-UNKNOWN=1", warn, sizeof(warn)),
+		"an unknown parameter is left to the server");
+	session_finish(&s);
+}
+
 int main(void)
 {
+	test_params();
 	test_flow();
 	test_pipelining();
 	test_lmtp();
