@@ -199,6 +199,7 @@ static char **cli_complete(const char *text, int start, int end)
 	ctx.hosts = hosts;
 	ctx.nhosts = nhosts;
 	ctx.advertised_only = !cli.sh->opts.complete_all;
+	ctx.ehlo_name = cli.sh->opts.ehlo_name;
 	cands = complete_line(&ctx, rl_line_buffer, (size_t)start, (size_t)end, &want_files);
 	if (want_files) {
 		/* Let readline complete file names. */

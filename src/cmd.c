@@ -110,11 +110,17 @@ enum shell_status cmd_help(struct shell *sh, int argc, char **argv)
 	}
 	shell_emit(sh, RENDER_INFO, "Local commands (start with /):");
 	for (i = 0; i < n; i++) {
-		char syn[64];
+		char syn[160];
 
 		snprintf(syn, sizeof(syn), "/%s%s%s", cmds[i].name, cmds[i].args[0] ? " " : "",
 			cmds[i].args);
-		shell_emit(sh, RENDER_INFO, "  %-28s %s", syn, cmds[i].summary);
+		/* A long syntax gets a line of its own, the summary under it. */
+		if (strlen(syn) > 28) {
+			shell_emit(sh, RENDER_INFO, "  %s", syn);
+			shell_emit(sh, RENDER_INFO, "  %-28s %s", "", cmds[i].summary);
+		} else {
+			shell_emit(sh, RENDER_INFO, "  %-28s %s", syn, cmds[i].summary);
+		}
 	}
 	shell_emit(sh, RENDER_INFO, "SMTP verbs (any other line is sent to the server as typed):");
 	for (i = 0; i < nv; i++)

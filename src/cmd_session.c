@@ -244,6 +244,7 @@ enum shell_status cmd_set(struct shell *sh, int argc, char **argv)
 		shell_emit(sh, RENDER_INFO, "explain %s", explain_names[sh->opts.explain]);
 		shell_emit(sh, RENDER_INFO, "tls-verify %s", sh->opts.tls_verify ? "on" : "off");
 		shell_emit(sh, RENDER_INFO, "on-error %s", sh->opts.keep_going ? "continue" : "stop");
+		shell_emit(sh, RENDER_INFO, "dns-server %s", dns_server_desc(shell_dns(sh)));
 		return SHELL_OK;
 	}
 	if (strcasecmp(argv[1], "timeout") == 0) {

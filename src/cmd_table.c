@@ -50,8 +50,10 @@ static const struct cmd commands[] = {
 	{ "connect", "<target>", 1, 1, 0, cmd_connect,
 		"Connect to a server",
 		"TARGET is host, host:port, [v6addr]:port, smtp://host[:port],\n"
-		"lmtp://host:port (LHLO) or unix:/path. The port defaults to 25.\n"
-		"Every address of a name is tried in turn, each within --timeout.\n"
+		"smtps://host[:port] (implicit TLS, port 465), lmtp://host:port (LHLO),\n"
+		"unix:/path, or mx:DOMAIN[:PORT] (the best MX, as a sending MTA would;\n"
+		"/next-mx moves on). The port defaults to 25. Every address of a name is\n"
+		"tried in turn, each within --timeout.\n"
 		"Example: /connect mx1.example.net:587" },
 	{ "dane", "<host> [port]", 1, 2, 0, cmd_dane,
 		"Show TLSA records and their match against the live chain",

@@ -602,6 +602,9 @@ static void complete_smtp(struct cands *out, const struct complete_ctx *c, const
 				free(s);
 			}
 		}
+	} else if ((strcasecmp(verb, "EHLO") == 0 || strcasecmp(verb, "HELO") == 0 ||
+			strcasecmp(verb, "LHLO") == 0) && v->argi == 1 && c->ehlo_name && *c->ehlo_name) {
+		offer(out, c->ehlo_name, 0);
 	} else if (strcasecmp(verb, "HELP") == 0 && v->argi == 1) {
 		const struct smtp_verb *verbs = cmd_verbs(&nv);
 
@@ -619,7 +622,9 @@ static const struct setting {
 	const char *name;
 	const char *values[4];
 } settings[] = {
+	{ "dns-server", { "system", NULL } },
 	{ "explain", { "errors", "all", "off", NULL } },
+	{ "on-error", { "stop", "continue", NULL } },
 	{ "timeout", { NULL } },
 	{ "tls-verify", { "on", "off", NULL } },
 };

@@ -23,6 +23,7 @@ struct complete_ctx {
 	size_t nhosts;
 	bool advertised_only;           /* verbs: only base verbs + those the last
 	                                   EHLO advertised */
+	const char *ehlo_name;          /* offered after EHLO/HELO/LHLO (ehlo-name in the config) */
 };
 
 /*

@@ -69,8 +69,10 @@ static void usage(FILE *fp)
 		"  -V, --version         show the version\n"
 		"\n"
 		"Without -c or -f, standard input is read as a batch file when it is not a\n"
-		"terminal. Exit codes: 0 ok, 1 an /expect or command failed, 2 usage,\n"
-		"3 connection failure or no reply in time, 4 TLS failure. See smtpsh(1).\n", fp);
+		"terminal. Exit codes: 0 ok, 1 a command or an /expect on another reply\n"
+		"failed, 2 usage, 3 connection or no reply in time, 4 TLS, and for a failed\n"
+		"/expect the phase: 5 greeting, 6 EHLO/HELO/LHLO, 7 AUTH, 8 MAIL, 9 RCPT,\n"
+		"10 DATA/BDAT. See smtpsh(1).\n", fp);
 }
 
 enum {

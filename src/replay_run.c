@@ -11,14 +11,12 @@
 #include "tls_crypto.h"
 #include "util.h"
 
-/* The header names the target as target_describe() wrote it:
- * "host port 25", "[::1] port 25" or "unix:/path". */
+/* The header names the target as target_spec() writes it ("smtps://host:465",
+ * "host:25", "unix:/path"); older transcripts as "host port 25". */
 static bool header_target(const char *desc, struct target *t, struct err *e)
 {
 	char host[300], port[16], spec[330];
 
-	if (strncmp(desc, "unix:", 5) == 0 || strncmp(desc, "mx:", 3) == 0)
-		return target_parse(desc, t, e);
 	if (sscanf(desc, "%299s port %15s", host, port) != 2)
 		return target_parse(desc, t, e);
 	if (host[0] == '[')

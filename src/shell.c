@@ -182,6 +182,7 @@ void shell_close(struct shell *sh, const char *why)
 	reply_parser_finish(&sh->parser);
 	reply_parser_init(&sh->parser);
 	sh->awaiting = 0;
+	sh->abandoned = 0;
 	shell_sent_clear(sh);
 	sh->bdat_left = 0;
 	sh->bdat_replies = 0;
@@ -260,7 +261,11 @@ static bool reply_complete(struct shell *sh)
 	sh->reply_anoms_shown = 0;
 	verb = session_reply(&sh->sess, &r);
 	sh->last_latency_ms = verb[0] ? sent_pop(sh) : -1;
-	if (sh->awaiting > 0) {
+	if (sh->abandoned > 0 && verb[0]) {
+		/* The late reply of a command no longer waited for: it must not
+		 * count as the reply of a later one. */
+		sh->abandoned--;
+	} else if (sh->awaiting > 0) {
 		sh->awaiting--;
 		shell_arm_deadline(sh);
 	} else if (!verb[0]) {
@@ -369,6 +374,7 @@ enum shell_status shell_timed_out(struct shell *sh)
 {
 	shell_emit(sh, RENDER_ERROR, "no reply within %d.%d s (--timeout)", sh->opts.timeout_ms / 1000,
 		(sh->opts.timeout_ms % 1000) / 100);
+	sh->abandoned += sh->awaiting;
 	sh->awaiting = 0;
 	return SHELL_CONN;
 }
@@ -377,6 +383,7 @@ void shell_cancel_wait(struct shell *sh)
 {
 	if (sh->awaiting > 0)
 		shell_emit(sh, RENDER_EVENT, "stopped waiting for the reply (it will still be shown if it comes)");
+	sh->abandoned += sh->awaiting;
 	sh->awaiting = 0;
 }
 

@@ -79,6 +79,7 @@ struct shell {
 	bool have_last;
 
 	int awaiting;                 /* replies still expected */
+	int abandoned;                /* replies no longer waited for (Ctrl-C, timeout) still to come */
 	int64_t deadline;             /* when the awaited reply is overdue */
 	bool lost;                    /* the connection went away while a reply was awaited */
 	bool tls_fault;               /* injection seen, or a TLS failure to report as such */

@@ -96,8 +96,23 @@ static bool word_in(const char *list, const char *word)
 
 static enum shell_status send_and_wait(struct shell *sh, const char *line, const char *display)
 {
-	enum shell_status st = shell_send_secret(sh, line, display);
+	const char *dec = display ? strstr(display, " (decoded: ") : NULL;
+	enum shell_status st;
 
+	if (dec) {
+		/* The sent line shows (and is recorded) as sent, so a replay sends
+		 * the same bytes; what it decodes to is an event of its own. */
+		char *shown = xstrndup(display, (size_t)(dec - display));
+		size_t dl = strlen(dec + 11);
+
+		st = shell_send_secret(sh, line, shown);
+		if (st == SHELL_OK)
+			shell_emit(sh, RENDER_EVENT, "decoded: %.*s", (int)(dl && dec[11 + dl - 1] == ')' ? dl - 1 : dl),
+				dec + 11);
+		free(shown);
+	} else {
+		st = shell_send_secret(sh, line, display);
+	}
 	if (st == SHELL_OK)
 		st = shell_wait(sh);
 	return st;

@@ -66,6 +66,7 @@ static enum shell_status attach(struct shell *sh, struct transport *tr, const st
 	sh->tls_fault = false;
 	sh->io_status = SHELL_OK;
 	sh->awaiting = 1;
+	sh->abandoned = 0;
 	shell_sent_clear(sh);
 	shell_sent_push(sh, 1, NULL);
 	shell_arm_deadline(sh);
@@ -251,6 +252,9 @@ enum shell_status shell_connect(struct shell *sh, const struct target *t)
 	err_clear(&e);
 	if (sh->tr)
 		shell_close(sh, "closing the current connection");
+	/* Known before the attempt: a transcript of a failed connection names it too. */
+	sh->target = *t;
+	sh->have_target = true;
 	if (t->kind == TARGET_MX)
 		return connect_mx(sh, t);
 	/* A connection by name or address ends the MX list of an earlier mx: target. */

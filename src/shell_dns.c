@@ -86,6 +86,7 @@ enum shell_status shell_dane_show(struct shell *sh, const char *host, const char
 	struct shell_tlsa t;
 	struct tlsc *live = sh->tr ? transport_tls(sh->tr) : NULL;
 	bool usable_any = false, matched_any = false;
+	enum shell_status st = SHELL_OK;
 	size_t i;
 
 	if (!shell_tlsa_lookup(sh, host, port, &t))
@@ -96,8 +97,10 @@ enum shell_status shell_dane_show(struct shell *sh, const char *host, const char
 		shell_emit(sh, RENDER_WARN, "the TLSA answer is not DNSSEC-secure: unusable for DANE (RFC 7672 2.2)");
 	if (t.n == 0 && t.sec == DNS_SEC_SECURE)
 		shell_emit(sh, RENDER_INFO, "no TLSA records (securely denied): no DANE, opportunistic TLS");
-	if (t.sec == DNS_SEC_BOGUS)
+	if (t.sec == DNS_SEC_BOGUS) {
 		shell_emit(sh, RENDER_ERROR, "the TLSA answer is BOGUS: a DANE sender must not deliver to this host");
+		st = SHELL_FAILED;
+	}
 	for (i = 0; i < t.n; i++) {
 		const struct tlsc_tlsa *r = &t.recs[i];
 		char *hex = hex_dup(r->data, r->len);
@@ -131,9 +134,11 @@ enum shell_status shell_dane_show(struct shell *sh, const char *host, const char
 			shell_emit(sh, RENDER_WARN, "DANE verdict: no usable TLSA record");
 		else if (matched_any)
 			shell_emit(sh, RENDER_EVENT, "DANE verdict: the live chain matches a TLSA record");
-		else
+		else {
 			shell_emit(sh, RENDER_ERROR, "DANE verdict: FAIL: no TLSA record matches the live chain");
+			st = SHELL_FAILED;
+		}
 	}
 	shell_tlsa_finish(&t);
-	return SHELL_OK;
+	return st;
 }

@@ -48,7 +48,7 @@ static void write_header(struct shell *sh)
 	err_clear(&e);
 	h.version = SMTPSH_VERSION;
 	if (sh->have_target)
-		h.target = target_describe(&sh->target, target, sizeof(target));
+		h.target = target_spec(&sh->target, target, sizeof(target));
 	if (sh->tr && sh->target.kind != TARGET_UNIX) {
 		h.local_addr = transport_local_addr(sh->tr);
 		h.local_port = transport_local_port(sh->tr);

@@ -166,3 +166,22 @@ const char *target_proto_name(enum target_proto p)
 	}
 	return "?";
 }
+
+const char *target_spec(const struct target *t, char *buf, unsigned len)
+{
+	const char *scheme = t->proto == TARGET_SMTPS ? "smtps://" : t->proto == TARGET_LMTP ? "lmtp://" : "";
+	bool v6 = strchr(t->host, ':') != NULL;
+
+	switch (t->kind) {
+	case TARGET_UNIX:
+		snprintf(buf, len, "unix:%s", t->path);
+		break;
+	case TARGET_MX:
+		snprintf(buf, len, "mx:%s", t->host);
+		break;
+	case TARGET_INET:
+		snprintf(buf, len, "%s%s%s%s:%s", scheme, v6 ? "[" : "", t->host, v6 ? "]" : "", t->port);
+		break;
+	}
+	return buf;
+}

@@ -35,4 +35,8 @@ const char *target_describe(const struct target *t, char *buf, unsigned len);
 
 const char *target_proto_name(enum target_proto p);
 
+/* The target as a TARGET argument that target_parse() reads back the same:
+ * "smtps://[::1]:465", "lmtp://host:24", "unix:/path", "host:25". */
+const char *target_spec(const struct target *t, char *buf, unsigned len);
+
 #endif

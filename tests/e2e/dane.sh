@@ -254,10 +254,13 @@ assert_out_not_contains 'verifying with them'
 # ---------------------------------------------------------------- 7. /dane
 
 OPTS=()
-run_smtpsh --timeout 5 "${DNS[@]}" -c 'EHLO x' -c "/dane mx1.example.test $P" -c STARTTLS \
+# -k: /dane fails (exit 1) on the bogus zone, as a check in a batch file should
+run_smtpsh -k --timeout 5 "${DNS[@]}" -c 'EHLO x' -c "/dane mx1.example.test $P" -c STARTTLS \
 	-c "/dane mx1.example.test $P" -c "/dane mx1.insecure.test $P" -c "/dane mx1.bogus.test $P" \
 	-c '/dane mx1.example.test' -c QUIT "mx1.example.test:$P"
-assert_rc 0
+assert_rc 1
+assert_out_matches "^!! -c line 6: failed, going on \\(exit code 1\\)\$"
+assert_out_contains '<~ 221'
 # no --dane: the handshake itself uses no TLSA record
 assert_out_not_contains '** DANE:'
 V_RE=$(rx "  3 1 1 $VALID  DANE-EE SPKI SHA2-256: ")
@@ -317,7 +320,8 @@ assert_out_contains '!! DANE: TLSA 3 1 1 (DANE-EE SPKI SHA2-256): no match'
 # validated here, the bogus RRset comes with its records, and still is not used
 OPTS=(--dane --ca-file "$C/root.pem")
 session "mx1.bogus.test:$P" -c "/dane mx1.bogus.test $P"
-assert_rc 0
+# /dane fails on a bogus answer: the batch stops there (exit 1), QUIT is not sent
+assert_rc 1
 assert_out_not_contains 'DANE-verified'
 assert_out_not_contains 'DNSSEC-secure TLSA'
 assert_out_contains "!! DANE: TLSA at _$P._tcp.mx1.bogus.test is bogus: a DANE sender must not deliver to this host; verifying with PKIX"
