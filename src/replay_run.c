@@ -113,6 +113,9 @@ int replay_run(struct shell *sh, const char *path, const struct target *target)
 			diffs++;
 			break;
 		}
+		if (s->line && strcmp(s->line, ".") == 0 && i > 1 && rp.steps[i - 1].expect_code == 354)
+			shell_emit(sh, RENDER_WARN, "%s:%ld: no message text was recorded after DATA (sent with /send?): "
+				"the replay sends an empty message", path, s->source_line);
 		if (s->redacted) {
 			line = secret_line(sh, s, ++redacted, path);
 			if (!line) {

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Digests, HMAC, PBKDF2, randomness and wiping over libcrypto. */
 #include "tls_crypto.h"
+#include "tls_int.h"
 
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 #include <strings.h>
 
 #include <openssl/crypto.h>
@@ -181,23 +183,9 @@ bool tlsc_pubkey_info(const unsigned char *der, size_t len, char *type, size_t t
 		ERR_clear_error();
 		pkcs1 = true;
 	}
-	switch (EVP_PKEY_get_base_id(pk)) {
-	case EVP_PKEY_RSA:
-		name = pkcs1 ? "RSA (PKCS#1)" : "RSA";
-		break;
-	case EVP_PKEY_EC:
-		name = "EC";
-		break;
-	case EVP_PKEY_ED25519:
-		name = "Ed25519";
-		break;
-	case EVP_PKEY_ED448:
-		name = "Ed448";
-		break;
-	default:
-		name = OBJ_nid2sn(EVP_PKEY_get_base_id(pk));
-		break;
-	}
+	name = tlsc_pkey_type_name(pk);
+	if (pkcs1 && name && strcmp(name, "RSA") == 0)
+		name = "RSA (PKCS#1)";
 	if (type && typelen > 0) {
 		snprintf(type, typelen, "%s", name ? name : "unknown");
 	}

@@ -47,40 +47,34 @@ static void tlsc_time_text(const ASN1_TIME *at, char *out, size_t len, const cha
 	}
 }
 
+const char *tlsc_pkey_type_name(EVP_PKEY *pk)
+{
+	switch (EVP_PKEY_get_base_id(pk)) {
+	case EVP_PKEY_RSA:
+		return "RSA";
+	case EVP_PKEY_RSA_PSS:
+		return "RSA-PSS";
+	case EVP_PKEY_EC:
+		return "EC";
+	case EVP_PKEY_ED25519:
+		return "Ed25519";
+	case EVP_PKEY_ED448:
+		return "Ed448";
+	case EVP_PKEY_DSA:
+		return "DSA";
+	default:
+		return EVP_PKEY_get0_type_name(pk);
+	}
+}
+
 static void tlsc_key_info(X509 *x, struct tlsc_cert *c)
 {
 	EVP_PKEY *pk = X509_get0_pubkey(x);
-	const char *name;
+	const char *name = pk ? tlsc_pkey_type_name(pk) : NULL;
 
-	if (!pk) {
-		tlsc_copy(c->key_type, sizeof(c->key_type), "unknown");
-		return;
-	}
-	switch (EVP_PKEY_get_base_id(pk)) {
-	case EVP_PKEY_RSA:
-		name = "RSA";
-		break;
-	case EVP_PKEY_RSA_PSS:
-		name = "RSA-PSS";
-		break;
-	case EVP_PKEY_EC:
-		name = "EC";
-		break;
-	case EVP_PKEY_ED25519:
-		name = "Ed25519";
-		break;
-	case EVP_PKEY_ED448:
-		name = "Ed448";
-		break;
-	case EVP_PKEY_DSA:
-		name = "DSA";
-		break;
-	default:
-		name = EVP_PKEY_get0_type_name(pk);
-		break;
-	}
 	tlsc_copy(c->key_type, sizeof(c->key_type), name ? name : "unknown");
-	c->key_bits = EVP_PKEY_get_bits(pk);
+	if (pk)
+		c->key_bits = EVP_PKEY_get_bits(pk);
 }
 
 static void tlsc_sans(X509 *x, struct tlsc_cert *c)

@@ -84,4 +84,7 @@ int tlsc_tlsa_match(struct tlsc *t, size_t i, STACK_OF(X509) *chain);
 
 void tlsc_name_text(X509_NAME *name, char *out, size_t len);
 
+/* "RSA", "EC", "Ed25519" ...: the name of a public key's algorithm. */
+const char *tlsc_pkey_type_name(EVP_PKEY *pk);
+
 #endif
