@@ -7,38 +7,11 @@
 # "hosts: files" only, so an unknown name is never sent to a DNS server.
 source "$(dirname "$0")/lib.sh"
 
-command -v unshare >/dev/null || _die "unshare(1) (util-linux) is needed"
-
-etc=$SCRATCH/etc
-mkdir -p "$etc"
-printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n::1\tmx.test\n127.0.0.1\tmx.test\n' \
-	>"$etc/hosts"
-printf 'hosts: files\n' >"$etc/nsswitch.conf"
-printf 'multi on\n' >"$etc/host.conf"
-: >"$etc/gai.conf"   # glibc's default address sorting (RFC 6724), whatever the machine has
-
-# The wrapper: a private mount namespace with those files over the machine's.
-wrap=$SCRATCH/in-private-etc
-cat >"$wrap" <<'WRAP'
-#!/bin/bash
-etc=$1
-shift
-mounts='mount --bind "$0/hosts" /etc/hosts && mount --bind "$0/nsswitch.conf" /etc/nsswitch.conf'
-[[ -e /etc/host.conf ]] && mounts+=' && mount --bind "$0/host.conf" /etc/host.conf'
-[[ -e /etc/gai.conf ]] && mounts+=' && mount --bind "$0/gai.conf" /etc/gai.conf'
-# nscd would answer from its own cache and configuration: hide its socket
-[[ -d /run/nscd ]] && mounts+=' && mount -t tmpfs none /run/nscd'
-if [[ $(id -u) == 0 ]]; then
-	exec unshare --mount bash -c "$mounts"' && exec "$@"' "$etc" "$@"
-fi
-exec unshare --user --map-root-user --mount bash -c "$mounts"' && exec "$@"' "$etc" "$@"
-WRAP
-chmod +x "$wrap"
-base_wrapper=${SMTPSH_WRAPPER:-}
-SMTPSH_WRAPPER="$wrap $etc $base_wrapper"
+private_hosts $'127.0.0.1\tlocalhost' $'::1\tlocalhost ip6-localhost' $'::1\tmx.test' \
+	$'127.0.0.1\tmx.test'
 
 # The namespace must work and see the private files, or nothing below means anything.
-order=$("$wrap" "$etc" "$PYTHON" -c '
+order=$(in_private_hosts "$PYTHON" -c '
 import socket
 print(" ".join(a[4][0] for a in socket.getaddrinfo("mx.test", 25, 0, socket.SOCK_STREAM)))
 ') || _die "cannot run in a private mount namespace (unshare --mount)"
@@ -135,5 +108,4 @@ assert_out_contains 'cannot resolve no-such-name.invalid'
 assert_out_contains '-c line 1: stopped here'
 assert_out_not_contains 'not reached'
 
-SMTPSH_WRAPPER=$base_wrapper
 pass

@@ -9,46 +9,9 @@
 # only after TLS, and /auth PLAIN inside TLS gives no plaintext warning.
 source "$(dirname "$0")/lib.sh"
 
-unset SMTPSH_SECRET MY_SECRET UNSET_SECRET_VAR
-AUTH_USER=alice@example.test
-AUTH_PASS=Tr1cky-pw.$RANDOM$RANDOM
-start_postfix --auth
+unset MY_SECRET UNSET_SECRET_VAR
+start_postfix_auth Tr1cky-pw
 T=127.0.0.1:$PF_PORT
-
-PASS_B64=$(printf '%s' "$AUTH_PASS" | base64 -w0)
-PLAIN_B64=$(printf '\0%s\0%s' "$AUTH_USER" "$AUTH_PASS" | base64 -w0)
-USER_B64=$(printf '%s' "$AUTH_USER" | base64 -w0)
-[[ -n $PASS_B64 && -n $PLAIN_B64 ]] || _die "base64 failed"
-
-# has_secret FILE...: does any FILE hold the password, its base64 or the PLAIN blob's base64?
-# Prints what it found.
-has_secret() {
-	local f found=1
-	for f in "$@"; do
-		[[ -e $f ]] || continue
-		if LC_ALL=C grep -aqF -e "$AUTH_PASS" "$f"; then
-			echo "the password in $(basename "$f")"
-			found=0
-		fi
-		if LC_ALL=C grep -aqF -e "$PASS_B64" "$f"; then
-			echo "the base64 of the password in $(basename "$f")"
-			found=0
-		fi
-		if LC_ALL=C grep -aqF -e "$PLAIN_B64" "$f"; then
-			echo "the base64 of the PLAIN blob (NUL user NUL password) in $(basename "$f")"
-			found=0
-		fi
-	done
-	return $found
-}
-
-# assert_no_secret [FILE...]: nothing secret in the last run's stdout, stderr and FILEs
-assert_no_secret() {
-	local what
-	if what=$(has_secret "$OUT" "$ERRF" "$@"); then
-		fail "a secret leaked: $what"
-	fi
-}
 
 # --transcript: checked when this smtpsh has it.
 HAVE_TRANSCRIPT=0

@@ -19,8 +19,6 @@
 source "$(dirname "$0")/lib.sh"
 source "$TESTS_DIR/dns/dns-lib.sh"
 
-command -v unshare >/dev/null || _die "unshare(1) (util-linux) is needed"
-
 # ---------------------------------------------------------------- servers
 
 make_certs
@@ -79,32 +77,8 @@ start_dns --tlsa-file "$TLSA"
 
 # ---------------------------------------------------------------- private /etc/hosts
 
-etc=$SCRATCH/etc
-mkdir -p "$etc"
-printf '127.0.0.1\tlocalhost\n127.0.0.1\tmx1.example.test mx1.insecure.test mx1.bogus.test\n' \
-	>"$etc/hosts"
-printf 'hosts: files\n' >"$etc/nsswitch.conf"
-printf 'multi on\n' >"$etc/host.conf"
-: >"$etc/gai.conf"
-etc_wrap=$SCRATCH/in-private-etc
-cat >"$etc_wrap" <<'WRAP'
-#!/bin/bash
-etc=$1
-shift
-mounts='mount --bind "$0/hosts" /etc/hosts && mount --bind "$0/nsswitch.conf" /etc/nsswitch.conf'
-[[ -e /etc/host.conf ]] && mounts+=' && mount --bind "$0/host.conf" /etc/host.conf'
-[[ -e /etc/gai.conf ]] && mounts+=' && mount --bind "$0/gai.conf" /etc/gai.conf'
-# nscd would answer from its own cache and configuration: hide its socket
-[[ -d /run/nscd ]] && mounts+=' && mount -t tmpfs none /run/nscd'
-if [[ $(id -u) == 0 ]]; then
-	exec unshare --mount bash -c "$mounts"' && exec "$@"' "$etc" "$@"
-fi
-exec unshare --user --map-root-user --mount bash -c "$mounts"' && exec "$@"' "$etc" "$@"
-WRAP
-chmod +x "$etc_wrap"
-base_wrapper=${SMTPSH_WRAPPER:-}
-SMTPSH_WRAPPER="$etc_wrap $etc $base_wrapper"
-got=$("$etc_wrap" "$etc" "$PYTHON" -c '
+private_hosts $'127.0.0.1\tlocalhost' $'127.0.0.1\tmx1.example.test mx1.insecure.test mx1.bogus.test'
+got=$(in_private_hosts "$PYTHON" -c '
 import socket
 print(" ".join(sorted({a[4][0] for n in ("mx1.example.test", "mx1.insecure.test", "mx1.bogus.test")
                        for a in socket.getaddrinfo(n, 25, 0, socket.SOCK_STREAM)})))
@@ -328,5 +302,4 @@ assert_out_contains "!! DANE: TLSA at _$P._tcp.mx1.bogus.test is bogus: a DANE s
 assert_out_matches "^_$P\._tcp\.mx1\.bogus\.test TLSA: [0-9]+ records?, DNSSEC bogus "
 assert_out_contains '!! the TLSA answer is BOGUS: a DANE sender must not deliver to this host'
 
-SMTPSH_WRAPPER=$base_wrapper
 pass

@@ -5,17 +5,25 @@
 # gives on purpose, Postfix for the ordinary ones.
 source "$(dirname "$0")/lib.sh"
 
-# scenario NAME: a scenario file in the scratch directory, from stdin
-scenario() {
+# start_scenario NAME: a fake server on the scenario read from stdin (kept as
+# $SCRATCH/NAME.scn, to start again)
+start_scenario() {
 	cat >"$SCRATCH/$1.scn"
-	echo "$SCRATCH/$1.scn"
+	start_fake "$SCRATCH/$1.scn"
 }
 
-ehlo_ok='send 250-fake.example.test
+# scenario fragments: the greeting; EHLO and its reply; MAIL and RCPT accepted
+greet='send 220 fake.example.test ESMTP'
+ehlo_ok='expect EHLO
+send 250-fake.example.test
 send 250-PIPELINING
 send 250-STARTTLS
 send 250-AUTH PLAIN LOGIN
 send 250 ENHANCEDSTATUSCODES'
+envelope_ok='expect MAIL
+send 250 2.1.0 ok
+expect RCPT
+send 250 2.1.5 ok'
 
 # ---------------------------------------------------------------- 0: all good
 
@@ -36,12 +44,11 @@ assert_rc 3
 assert_out_not_contains 'not reached'
 
 # the server accepts the command but never answers: "no reply within", exit 3
-start_fake "$(scenario timeout <<EOF
-send 220 fake.example.test ESMTP
+start_scenario timeout <<EOF
+$greet
 expect EHLO
 hold 10
 EOF
-)"
 run_smtpsh --timeout 1 -c 'EHLO x' -c '/echo not reached' "$FAKE_TARGET"
 assert_rc 3
 assert_out_contains '!! no reply within 1.0 s'
@@ -52,11 +59,10 @@ assert_elapsed_lt 5
 
 # ---------------------------------------------------------------- 5: greeting
 
-start_fake "$(scenario greeting <<EOF
+start_scenario greeting <<EOF
 send 554 5.3.2 no service
 until-quit
 EOF
-)"
 run_smtpsh -c '/expect 220' -c QUIT "$FAKE_TARGET"
 assert_rc 5
 assert_out_contains '<- 554 5.3.2 no service'
@@ -66,33 +72,30 @@ assert_out_not_contains '-> QUIT'
 
 # ---------------------------------------------------------------- 6: EHLO
 
-start_fake "$(scenario ehlo <<EOF
-send 220 fake.example.test ESMTP
+start_scenario ehlo <<EOF
+$greet
 expect EHLO
 send 501 5.5.4 Syntax error in EHLO
 until-quit
 EOF
-)"
 run_smtpsh -c 'EHLO bad..name' -c '/expect 250' -c QUIT "$FAKE_TARGET"
 assert_rc 6
 assert_out_contains '-c line 2: stopped here (exit code 6)'
 # HELO and LHLO are the same phase
-start_fake "$(scenario helo <<EOF
-send 220 fake.example.test ESMTP
+start_scenario helo <<EOF
+$greet
 expect HELO
 send 501 5.5.4 Syntax error in HELO
 until-quit
 EOF
-)"
 run_smtpsh -c 'HELO' -c '/expect 250' "$FAKE_TARGET"
 assert_rc 6
 
 # ---------------------------------------------------------------- 4: TLS
 
 # STARTTLS answered 220, then plaintext instead of a TLS handshake
-start_fake "$(scenario starttls <<EOF
-send 220 fake.example.test ESMTP
-expect EHLO
+start_scenario starttls <<EOF
+$greet
 $ehlo_ok
 expect STARTTLS
 send 220 2.0.0 Ready to start TLS
@@ -100,7 +103,6 @@ sleep 0.3
 send 250 this is not TLS at all, just plain text
 close
 EOF
-)"
 run_smtpsh --timeout 5 -c 'EHLO x' -c STARTTLS -c 'EHLO x' -c '/echo not reached' "$FAKE_TARGET"
 assert_rc 4
 assert_out_contains '<- 220 2.0.0 Ready to start TLS'
@@ -110,24 +112,21 @@ assert_out_not_contains 'not reached'
 
 # ---------------------------------------------------------------- 7: AUTH
 
-auth_scn=$(scenario auth <<EOF
-send 220 fake.example.test ESMTP
-expect EHLO
+# typed by hand
+start_scenario auth <<EOF
+$greet
 $ehlo_ok
 expect AUTH PLAIN
 send 535 5.7.8 Authentication credentials invalid
 until-quit
 EOF
-)
-# typed by hand
-start_fake "$auth_scn"
 run_smtpsh -c 'EHLO x' -c 'AUTH PLAIN AGFsaWNlAHdyb25n' -c '/expect 235' -c QUIT "$FAKE_TARGET"
 assert_rc 7
 assert_out_contains '<- 535 5.7.8 Authentication credentials invalid'
 assert_out_contains '-c line 3: stopped here (exit code 7)'
 wait_fake
 # through /auth
-start_fake "$auth_scn"
+start_fake "$SCRATCH/auth.scn"
 SMTPSH_E2E_SECRET=wrong run_smtpsh -c 'EHLO x' -c '/auth PLAIN alice --secret-env SMTPSH_E2E_SECRET' \
 	-c '/expect 235' -c QUIT "$FAKE_TARGET"
 assert_rc 7
@@ -159,19 +158,14 @@ stop_postfix
 
 # ---------------------------------------------------------------- 10: DATA and end of data
 
-start_fake "$(scenario data <<EOF
-send 220 fake.example.test ESMTP
-expect EHLO
+start_scenario data <<EOF
+$greet
 $ehlo_ok
-expect MAIL
-send 250 2.1.0 ok
-expect RCPT
-send 250 2.1.5 ok
+$envelope_ok
 expect DATA
 send 554 5.5.1 No valid recipients
 until-quit
 EOF
-)"
 run_smtpsh -c 'EHLO x' -c 'MAIL FROM:<a@example.test>' -c 'RCPT TO:<b@example.test>' -c DATA \
 	-c '/expect 354' -c 'Subject: never sent' -c QUIT "$FAKE_TARGET"
 assert_rc 10
@@ -179,21 +173,16 @@ assert_out_contains '<- 554 5.5.1 No valid recipients'
 assert_out_contains '-c line 5: stopped here (exit code 10)'
 assert_out_not_contains 'never sent'
 
-start_fake "$(scenario dataend <<EOF
-send 220 fake.example.test ESMTP
-expect EHLO
+start_scenario dataend <<EOF
+$greet
 $ehlo_ok
-expect MAIL
-send 250 2.1.0 ok
-expect RCPT
-send 250 2.1.5 ok
+$envelope_ok
 expect DATA
 send 354 go ahead
 data
 send 552 5.3.4 Message too big for system
 until-quit
 EOF
-)"
 # (no /expect 354 after DATA here: once the 354 is in, every line is message text, a line
 # starting with "/" too)
 run_smtpsh -c 'EHLO x' -c 'MAIL FROM:<a@example.test>' -c 'RCPT TO:<b@example.test>' -c DATA \
@@ -213,20 +202,16 @@ assert_rc 10
 assert_out_contains '<- 552 5.3.4 Message too big for system'
 
 # BDAT: a refused chunk
-start_fake "$(scenario bdat <<EOF
-send 220 fake.example.test ESMTP
+start_scenario bdat <<EOF
+$greet
 expect EHLO
 send 250-fake.example.test
 send 250 CHUNKING
-expect MAIL
-send 250 2.1.0 ok
-expect RCPT
-send 250 2.1.5 ok
+$envelope_ok
 expect BDAT
 send 552 5.3.4 Chunk too big
 close
 EOF
-)"
 run_smtpsh -c 'EHLO x' -c 'MAIL FROM:<a@example.test>' -c 'RCPT TO:<b@example.test>' \
 	-c '/send --bdat' -c '/expect 250' "$FAKE_TARGET"
 assert_rc 10
@@ -236,15 +221,13 @@ assert_out_not_contains '** sent the test message'
 
 # ---------------------------------------------------------------- 1: any other reply
 
-start_fake "$(scenario noop <<EOF
-send 220 fake.example.test ESMTP
-expect EHLO
+start_scenario noop <<EOF
+$greet
 $ehlo_ok
 expect NOOP
 send 500 5.5.1 Command unrecognized
 until-quit
 EOF
-)"
 run_smtpsh -c 'EHLO x' -c NOOP -c '/expect 250' -c QUIT "$FAKE_TARGET"
 assert_rc 1
 assert_out_contains '<- 500 5.5.1 Command unrecognized'

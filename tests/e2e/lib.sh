@@ -54,6 +54,19 @@
 #                                DC_RUN DC_LOG
 #                                Every option but --main and --auth implies --tls.
 #   stop_postfix                 stop it now, and its Dovecot (the EXIT trap does it otherwise)
+#   start_postfix_auth PREFIX [OPTIONS]  start_postfix --auth OPTIONS for AUTH_USER
+#                                alice@example.test with a fresh password PREFIX.NNNN in
+#                                AUTH_PASS; unsets SMTPSH_SECRET; sets PASS_B64 and USER_B64
+#                                (their base64) and PLAIN_B64 (the PLAIN blob's)
+#   has_secret FILE...           does any FILE hold $AUTH_PASS, $PASS_B64 or $PLAIN_B64?
+#                                Prints what it found
+#   assert_no_secret [FILE...]   none of them in the last run's stdout, stderr nor FILEs
+#   private_hosts LINE...        smtpsh runs from now on (SMTPSH_WRAPPER) in a private mount
+#                                namespace whose /etc/hosts is the LINEs, /etc/nsswitch.conf
+#                                "hosts: files" (no name goes to DNS), /etc/host.conf "multi
+#                                on", /etc/gai.conf empty (glibc's default address sorting,
+#                                RFC 6724, whatever the machine has); nscd's socket hidden
+#   in_private_hosts CMD...      run CMD in that namespace
 #   make_cert DIR                self-signed mx1.example.test certificate: DIR/server.crt
 #                                and DIR/server.key; sets CERT_FILE KEY_FILE
 #   make_certs                   the test PKI of tests/tls/mkcerts.sh in $SCRATCH/certs
@@ -129,6 +142,7 @@ LAST_CMD=
 	PF_PORT='' PF_PID='' PF_RUN='' PF_LOG='' PF_SMTPS_PORT=''
 	CERT_FILE='' KEY_FILE='' CERTS=''
 	AUTH_USER='' AUTH_PASS='' DC_PID='' DC_RUN='' DC_LOG=''
+	PASS_B64='' USER_B64='' PLAIN_B64=''
 }
 declare -A PF_LISTENER_PORT=()
 _PF_LOG_MARK=0    # size of the maillog when the last smtpsh run started
@@ -766,6 +780,87 @@ stop_postfix() {
 	done
 	_PF_PIDS=()
 	stop_dovecot
+}
+
+# ------------------------------------------------------------------ AUTH (Postfix + Dovecot)
+
+start_postfix_auth() {
+	(($# >= 1)) || _die "start_postfix_auth: no password prefix"
+	local prefix=$1
+	shift
+	unset SMTPSH_SECRET
+	AUTH_USER=alice@example.test
+	AUTH_PASS=$prefix.$RANDOM$RANDOM
+	PASS_B64=$(printf '%s' "$AUTH_PASS" | base64 -w0)
+	USER_B64=$(printf '%s' "$AUTH_USER" | base64 -w0)
+	PLAIN_B64=$(printf '\0%s\0%s' "$AUTH_USER" "$AUTH_PASS" | base64 -w0)
+	[[ -n $PASS_B64 && -n $USER_B64 && -n $PLAIN_B64 ]] || _die "base64 failed"
+	start_postfix --auth "$@"
+}
+
+has_secret() {
+	local f found=1
+	for f in "$@"; do
+		[[ -e $f ]] || continue
+		if LC_ALL=C grep -aqF -e "$AUTH_PASS" "$f"; then
+			echo "the password in $(basename "$f")"
+			found=0
+		fi
+		if LC_ALL=C grep -aqF -e "$PASS_B64" "$f"; then
+			echo "the base64 of the password in $(basename "$f")"
+			found=0
+		fi
+		if LC_ALL=C grep -aqF -e "$PLAIN_B64" "$f"; then
+			echo "the base64 of the PLAIN blob (NUL user NUL password) in $(basename "$f")"
+			found=0
+		fi
+	done
+	return $found
+}
+
+assert_no_secret() {
+	local what
+	if what=$(has_secret "$OUT" "$ERRF" "$@"); then
+		fail "a secret leaked: $what"
+	fi
+}
+
+# ------------------------------------------------------------------ a private /etc/hosts
+
+_PRIVATE_ETC=$SCRATCH/etc
+_PRIVATE_ETC_WRAP=$SCRATCH/in-private-etc
+
+private_hosts() {
+	local etc=$_PRIVATE_ETC
+	command -v unshare >/dev/null || _die "unshare(1) (util-linux) is needed"
+	mkdir -p "$etc"
+	printf '%s\n' "$@" >"$etc/hosts"
+	printf 'hosts: files\n' >"$etc/nsswitch.conf"
+	printf 'multi on\n' >"$etc/host.conf"
+	: >"$etc/gai.conf"
+	# in-private-etc DIR CMD...: CMD in a private mount namespace with DIR's files over the
+	# machine's
+	cat >"$_PRIVATE_ETC_WRAP" <<'WRAP'
+#!/bin/bash
+etc=$1
+shift
+mounts='mount --bind "$0/hosts" /etc/hosts && mount --bind "$0/nsswitch.conf" /etc/nsswitch.conf'
+[[ -e /etc/host.conf ]] && mounts+=' && mount --bind "$0/host.conf" /etc/host.conf'
+[[ -e /etc/gai.conf ]] && mounts+=' && mount --bind "$0/gai.conf" /etc/gai.conf'
+# nscd would answer from its own cache and configuration: hide its socket
+[[ -d /run/nscd ]] && mounts+=' && mount -t tmpfs none /run/nscd'
+if [[ $(id -u) == 0 ]]; then
+	exec unshare --mount bash -c "$mounts"' && exec "$@"' "$etc" "$@"
+fi
+exec unshare --user --map-root-user --mount bash -c "$mounts"' && exec "$@"' "$etc" "$@"
+WRAP
+	chmod +x "$_PRIVATE_ETC_WRAP"
+	SMTPSH_WRAPPER="$_PRIVATE_ETC_WRAP $etc${SMTPSH_WRAPPER:+ $SMTPSH_WRAPPER}"
+}
+
+in_private_hosts() {
+	[[ -x $_PRIVATE_ETC_WRAP ]] || _die "in_private_hosts before private_hosts"
+	"$_PRIVATE_ETC_WRAP" "$_PRIVATE_ETC" "$@"
 }
 
 # ------------------------------------------------------------------ running smtpsh

@@ -18,18 +18,13 @@
 # no transcript is refused (exit 2) with FILE:LINE, before anything is sent.
 source "$(dirname "$0")/lib.sh"
 
-unset SMTPSH_SECRET
 for v in $(compgen -v SMTPSH_REDACTED_); do
 	unset "$v"
 done
-AUTH_USER=alice@example.test
-AUTH_PASS=Repl4y-pw.$RANDOM$RANDOM
-PASS_B64=$(printf '%s' "$AUTH_PASS" | base64 -w0)
-PLAIN_B64=$(printf '\0%s\0%s' "$AUTH_USER" "$AUTH_PASS" | base64 -w0)
-WRONG_B64=$(printf '\0%s\0%s' "$AUTH_USER" "not-the-password" | base64 -w0)
 
 # The server of the recordings: Postfix with AUTH through Dovecot (offered in plaintext).
-start_postfix --auth
+start_postfix_auth Repl4y-pw
+WRONG_B64=$(printf '\0%s\0%s' "$AUTH_USER" "not-the-password" | base64 -w0)
 P1=$PF_PORT
 P1_LOG=$PF_LOG
 T1=127.0.0.1:$P1
@@ -42,33 +37,6 @@ T2=127.0.0.1:$P2
 [[ $P1 != "$P2" ]] || _die "two Postfix instances on one port"
 # assertions on Postfix's log: the first instance unless told otherwise
 PF_LOG=$P1_LOG
-
-has_secret() {
-	local f found=1
-	for f in "$@"; do
-		[[ -e $f ]] || continue
-		if LC_ALL=C grep -aqF -e "$AUTH_PASS" "$f"; then
-			echo "the password in $(basename "$f")"
-			found=0
-		fi
-		if LC_ALL=C grep -aqF -e "$PASS_B64" "$f"; then
-			echo "the base64 of the password in $(basename "$f")"
-			found=0
-		fi
-		if LC_ALL=C grep -aqF -e "$PLAIN_B64" "$f"; then
-			echo "the base64 of the PLAIN blob in $(basename "$f")"
-			found=0
-		fi
-	done
-	return $found
-}
-
-assert_no_secret() {
-	local what
-	if what=$(has_secret "$OUT" "$ERRF" "$@"); then
-		fail "a secret leaked: $what"
-	fi
-}
 
 # lineno FILE REGEX: the number of the first line of FILE matching REGEX (grep -E), or fail
 lineno() {

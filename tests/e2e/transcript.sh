@@ -16,51 +16,16 @@
 source "$(dirname "$0")/lib.sh"
 source "$TESTS_DIR/dns/dns-lib.sh"
 
-unset SMTPSH_SECRET
-AUTH_USER=alice@example.test
-AUTH_PASS=Tr4nscr1pt-pw.$RANDOM$RANDOM
 VERSION=$("$SMTPSH" --version | awk 'NR == 1 { print $2 }')
 [[ -n $VERSION ]] || _die "smtpsh --version printed no version"
-
-PASS_B64=$(printf '%s' "$AUTH_PASS" | base64 -w0)
-PLAIN_B64=$(printf '\0%s\0%s' "$AUTH_USER" "$AUTH_PASS" | base64 -w0)
 
 # A DNS server for a /dns query inside the session (its answer is a "**" event).
 start_fake_dns delay=1
 # STARTTLS with a self-signed certificate (trusted with --ca-file below, so the TLS verdict
 # is an event), AUTH only inside TLS; Postfix logs the client's port, for the header check.
-start_postfix --tls --auth --main 'smtpd_client_port_logging = yes'
+start_postfix_auth Tr4nscr1pt-pw --tls --main 'smtpd_client_port_logging = yes'
 T=127.0.0.1:$PF_PORT
 PF_CERT=$CERT_FILE
-
-# has_secret FILE...: does any FILE hold the password, its base64 or the PLAIN blob's
-# base64? Prints what it found.
-has_secret() {
-	local f found=1
-	for f in "$@"; do
-		[[ -e $f ]] || continue
-		if LC_ALL=C grep -aqF -e "$AUTH_PASS" "$f"; then
-			echo "the password in $(basename "$f")"
-			found=0
-		fi
-		if LC_ALL=C grep -aqF -e "$PASS_B64" "$f"; then
-			echo "the base64 of the password in $(basename "$f")"
-			found=0
-		fi
-		if LC_ALL=C grep -aqF -e "$PLAIN_B64" "$f"; then
-			echo "the base64 of the PLAIN blob in $(basename "$f")"
-			found=0
-		fi
-	done
-	return $found
-}
-
-assert_no_secret() {
-	local what
-	if what=$(has_secret "$OUT" "$ERRF" "$@"); then
-		fail "a secret leaked: $what"
-	fi
-}
 
 assert_mode_600() {
 	local m

@@ -22,6 +22,7 @@
 #   wait_dead [S]            until smtpsh has exited; prints its exit status
 #   type_text TEXT, type_line TEXT, key KEY...
 #   count_screen REGEX       how many lines of the screen match REGEX (grep -E, whole line)
+#   count_screen_fixed TEXT  how many lines of the screen are exactly TEXT
 #   mark                     remember how many lines the screen has (for since_mark)
 #   since_mark               the lines that came after the mark, the prompt line left out
 #   tfail MESSAGE            print MESSAGE and the screen, exit 1
@@ -109,6 +110,10 @@ tfail() {
 			echo "--- postfix maillog:"
 			_show_file "$PF_LOG"
 		fi
+		if [[ -n $DC_LOG && -e $DC_LOG ]]; then
+			echo "--- dovecot log:"
+			_show_file "$DC_LOG"
+		fi
 	} >&2
 	exit 1
 }
@@ -155,6 +160,7 @@ type_line() {
 }
 key() { tmx send-keys -t "$SESSION" "$@"; }
 count_screen() { screen | LC_ALL=C grep -cxE -e "$1" || true; }
+count_screen_fixed() { screen | LC_ALL=C grep -cxF -e "$1" || true; }
 
 mark() { _MARK=$(_screen_trimmed | wc -l); }
 since_mark() { _screen_trimmed | sed -n "$((_MARK + 1)),\$p" | sed '$d'; }
