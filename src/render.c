@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util.h"
+
 /* Basic 8-colour SGR only: the terminal's palette keeps them readable on
  * dark and light backgrounds, which 256-colour picks do not. */
 #define RENDER_SGR_RESET "\033[0m"
@@ -38,49 +40,6 @@ bool render_color_enabled(enum color_mode mode, int fd)
 		return false;
 	}
 	return isatty(fd) == 1;
-}
-
-/* Length of a valid UTF-8 sequence at s (2-4), its code point in *cp; 0 if invalid. */
-static size_t render_utf8_seq(const unsigned char *s, size_t len, uint32_t *cp)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t n;
-	uint32_t v;
-
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		v = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		v = c & 0x0f;
-		if (c == 0xe0) {
-			lo = 0xa0;      /* overlong */
-		} else if (c == 0xed) {
-			hi = 0x9f;      /* surrogates */
-		}
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		v = c & 0x07;
-		if (c == 0xf0) {
-			lo = 0x90;      /* overlong */
-		} else if (c == 0xf4) {
-			hi = 0x8f;      /* above U+10FFFF */
-		}
-	} else {
-		return 0;
-	}
-	if (len < n || s[1] < lo || s[1] > hi) {
-		return 0;
-	}
-	v = (v << 6) | (s[1] & 0x3f);
-	for (size_t i = 2; i < n; i++) {
-		if (s[i] < 0x80 || s[i] > 0xbf) {
-			return 0;
-		}
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	*cp = v;
-	return n;
 }
 
 /* Valid code points that must not reach the terminal as themselves: C1
@@ -125,7 +84,7 @@ char *render_sanitize_dup(const char *s, size_t len)
 			i++;
 			continue;
 		}
-		n = c >= 0x80 ? render_utf8_seq(u + i, len - i, &cp) : 0;
+		n = c >= 0x80 ? utf8_seq(u + i, len - i, &cp) : 0;
 		if (n == 0) {
 			/* C0, DEL, or a byte that is not valid UTF-8 here. */
 			*o++ = '\\';

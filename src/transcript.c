@@ -203,37 +203,9 @@ static void transcript_add_text(struct strbuf *b, const char *s)
 /* Length of a valid UTF-8 sequence of 2-4 bytes at s (len bytes there), 0 if none. */
 static size_t transcript_utf8_len(const unsigned char *s, size_t len)
 {
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t n;
+	uint32_t cp;
 
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		if (c == 0xe0) {
-			lo = 0xa0;      /* overlong */
-		} else if (c == 0xed) {
-			hi = 0x9f;      /* surrogates */
-		}
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		if (c == 0xf0) {
-			lo = 0x90;      /* overlong */
-		} else if (c == 0xf4) {
-			hi = 0x8f;      /* above U+10FFFF */
-		}
-	} else {
-		return 0;
-	}
-	if (len < n || s[1] < lo || s[1] > hi) {
-		return 0;
-	}
-	for (size_t i = 2; i < n; i++) {
-		if (s[i] < 0x80 || s[i] > 0xbf) {
-			return 0;
-		}
-	}
-	return n;
+	return utf8_seq(s, len, &cp);
 }
 
 /* A JSON string literal of s. Text is UTF-8 already; a byte that is not

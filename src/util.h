@@ -43,4 +43,8 @@ void str_first_word_upper(const char *s, char *out, size_t outlen);
 /* Parse a decimal in [min,max]; false when s is not entirely such a number. */
 bool str_to_long(const char *s, long min, long max, long *out);
 
+/* Length of a valid UTF-8 sequence of 2-4 bytes at s (len bytes there), its code
+ * point in *cp; 0 when the bytes are not one (overlong, surrogate, truncated ...). */
+size_t utf8_seq(const unsigned char *s, size_t len, uint32_t *cp);
+
 #endif
