@@ -9,6 +9,7 @@
 #include "codes.h"
 #include "complete.h"
 #include "session.h"
+#include "feed.h"
 #include "tap.h"
 #include "util.h"
 
@@ -82,42 +83,11 @@ static void split_words(const char *value, char **list, size_t *n)
 	}
 }
 
-/* Feed wire bytes through the reply parser and hand each complete reply to s. */
-static int feed(struct session *s, const char *wire)
-{
-	struct reply_parser p;
-	struct reply r;
-	const char *data = wire;
-	size_t len = strlen(wire);
-	int complete = 0;
-
-	memset(&r, 0, sizeof(r));
-	reply_parser_init(&p);
-	while (len > 0) {
-		struct reply_event ev;
-		size_t n = reply_feed(&p, data, len, &ev);
-
-		if (n == 0) {
-			break;
-		}
-		data += n;
-		len -= n;
-		if (ev.type == REPLY_EV_LAST) {
-			reply_take(&p, &r);
-			complete++;
-			session_reply(s, &r);
-			reply_finish(&r);
-		}
-	}
-	reply_parser_finish(&p);
-	return complete;
-}
-
 /* Send a line and feed its reply. */
 static void exchange(struct session *s, const char *line, const char *wire)
 {
 	session_line_sent(s, line);
-	feed(s, wire);
+	feed_replies(s, wire, NULL);
 }
 
 /* True when tok starts a new EHLO keyword line: a known keyword, or "AUTH=..." */
@@ -193,7 +163,7 @@ static bool build(struct session *s, const struct state *st, char *why, size_t w
 		return true;
 	}
 	session_connected(s);
-	feed(s, "220 mx.example.org ESMTP\r\n");
+	feed_replies(s, "220 mx.example.org ESMTP\r\n", NULL);
 	if (st->tls) {
 		session_tls_started(s);
 	}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for DKIM key records and the shared tag=value parser. */
 #include "dkim.h"
+#include "notes.h"
 #include "tap.h"
 
 #include <stdlib.h>
@@ -19,18 +20,6 @@
 static bool parse(const char *txt, struct dkim_key *k)
 {
 	return dkim_parse(txt, strlen(txt), k);
-}
-
-static bool has_note(const struct pol_notes *ns, enum pol_level l, const char *want)
-{
-	size_t i;
-
-	for (i = 0; i < ns->n; i++)
-		if (ns->v[i].level == l && strstr(ns->v[i].text, want))
-			return true;
-	for (i = 0; i < ns->n; i++)
-		printf("#   note: %s: %s\n", pol_level_name(ns->v[i].level), ns->v[i].text);
-	return false;
 }
 
 static void bad(const char *txt, const char *want, const char *what)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for DMARC records, report URIs and the RFC 9989 tree walk. */
 #include "dmarc.h"
+#include "notes.h"
 #include "tap.h"
 
 #include <string.h>
@@ -8,18 +9,6 @@
 static bool parse(const char *txt, struct dmarc_record *r)
 {
 	return dmarc_parse(txt, strlen(txt), r);
-}
-
-static bool has_note(const struct pol_notes *ns, enum pol_level l, const char *want)
-{
-	size_t i;
-
-	for (i = 0; i < ns->n; i++)
-		if (ns->v[i].level == l && strstr(ns->v[i].text, want))
-			return true;
-	for (i = 0; i < ns->n; i++)
-		printf("#   note: %s: %s\n", pol_level_name(ns->v[i].level), ns->v[i].text);
-	return false;
 }
 
 static void bad(const char *txt, const char *want, const char *what)

@@ -2,22 +2,11 @@
 /* Unit tests for MTA-STS (records, policy text, mx patterns, HTTP) and TLS-RPT. */
 #include "check.h"
 #include "mtasts.h"
+#include "notes.h"
 #include "tap.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static bool has_note(const struct pol_notes *ns, enum pol_level l, const char *want)
-{
-	size_t i;
-
-	for (i = 0; i < ns->n; i++)
-		if (ns->v[i].level == l && strstr(ns->v[i].text, want))
-			return true;
-	for (i = 0; i < ns->n; i++)
-		printf("#   note: %s: %s\n", pol_level_name(ns->v[i].level), ns->v[i].text);
-	return false;
-}
 
 static void test_sts_txt(void)
 {

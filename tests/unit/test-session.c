@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for the advisory SMTP state machine, driven by replies from the real parser. */
 #include "session.h"
+#include "feed.h"
 #include "tap.h"
 
 #include <string.h>
@@ -17,34 +18,11 @@ static const char ehlo_reply[] =
 /* Feed wire bytes through the reply parser and hand the one complete reply to s. */
 static const char *reply(struct session *s, const char *wire)
 {
-	struct reply_parser p;
-	struct reply r;
-	const char *data = wire, *verb = NULL;
-	size_t len = strlen(wire);
-	int complete = 0;
+	const char *verb = NULL;
+	int complete = feed_replies(s, wire, &verb);
 
-	memset(&r, 0, sizeof(r));
-	reply_parser_init(&p);
-	while (len > 0) {
-		struct reply_event ev;
-		size_t n = reply_feed(&p, data, len, &ev);
-
-		if (n == 0) {
-			break;
-		}
-		data += n;
-		len -= n;
-		if (ev.type == REPLY_EV_LAST) {
-			reply_take(&p, &r);
-			complete++;
-			verb = session_reply(s, &r);
-			reply_finish(&r);
-		}
-	}
-	reply_parser_finish(&p);
-	if (complete != 1) {
+	if (complete != 1)
 		printf("# %d complete replies in \"%s\"\n", complete, wire);
-	}
 	return verb;
 }
 
