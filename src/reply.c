@@ -62,41 +62,6 @@ void reply_finish(struct reply *r)
 	memset(r, 0, sizeof(*r));
 }
 
-bool reply_copy(struct reply *dst, const struct reply *src)
-{
-	struct reply tmp = *src;
-
-	tmp.lines = NULL;
-	tmp.nlines = 0;
-	if (src->nlines > 0) {
-		tmp.lines = calloc(src->nlines, sizeof(*tmp.lines));
-		if (!tmp.lines) {
-			goto fail;
-		}
-	}
-	for (size_t i = 0; i < src->nlines; i++) {
-		const struct reply_line *l = &src->lines[i];
-		char *text = malloc(l->len + 1);
-
-		if (!text) {
-			goto fail;
-		}
-		if (l->len > 0) {
-			memcpy(text, l->text, l->len);
-		}
-		text[l->len] = '\0';
-		tmp.lines[i] = *l;
-		tmp.lines[i].text = text;
-		tmp.nlines = i + 1;
-	}
-	*dst = tmp;
-	return true;
-fail:
-	reply_finish(&tmp);
-	memset(dst, 0, sizeof(*dst));
-	return false;
-}
-
 static bool reply_is_digit(char c)
 {
 	return c >= '0' && c <= '9';

@@ -56,8 +56,6 @@ struct reply {
 
 /* Free what a reply owns and zero it; accepts a zeroed reply. */
 void reply_finish(struct reply *r);
-/* Deep copy; returns false on out of memory (dst is then zeroed). */
-bool reply_copy(struct reply *dst, const struct reply *src);
 
 /* Text of stored line i after the code and separator (and not the enhanced code):
  * "250-mx.example.org ESMTP" -> "mx.example.org ESMTP". */

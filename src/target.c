@@ -135,25 +135,6 @@ bool target_parse(const char *spec, struct target *t, struct err *e)
 	return true;
 }
 
-const char *target_describe(const struct target *t, char *buf, unsigned len)
-{
-	switch (t->kind) {
-	case TARGET_UNIX:
-		snprintf(buf, len, "unix:%s", t->path);
-		break;
-	case TARGET_MX:
-		snprintf(buf, len, "mx:%s", t->host);
-		break;
-	case TARGET_INET:
-		if (strchr(t->host, ':'))
-			snprintf(buf, len, "[%s] port %s", t->host, t->port);
-		else
-			snprintf(buf, len, "%s port %s", t->host, t->port);
-		break;
-	}
-	return buf;
-}
-
 const char *target_proto_name(enum target_proto p)
 {
 	switch (p) {

@@ -30,9 +30,6 @@ struct target {
 /* Parse spec into t. Returns false with ERR_USAGE and a reason when it is not a target. */
 bool target_parse(const char *spec, struct target *t, struct err *e);
 
-/* "host port N", "[::1] port 25", "unix:/path" ... for messages; writes into buf. */
-const char *target_describe(const struct target *t, char *buf, unsigned len);
-
 const char *target_proto_name(enum target_proto p);
 
 /* The target as a TARGET argument that target_parse() reads back the same:

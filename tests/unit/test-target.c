@@ -142,27 +142,26 @@ static void test_errors(void)
 	bad(longhost, "a 256-character host");
 }
 
-static void test_describe(void)
+static void test_spec(void)
 {
-	struct target t;
+	static const char *const specs[] = {
+		"192.0.2.1:587", "mx.example.org:25", "[2001:db8::1]:2525", "smtps://mx.example.org:465",
+		"lmtp://[::1]:24", "unix:/run/x.sock", "mx:example.org",
+	};
+	struct target t, back;
 	char buf[300];
+	size_t i;
 
-	ok(target_parse("192.0.2.1:587", &t, NULL), "parse v4 for describe");
-	is_str(target_describe(&t, buf, sizeof(buf)), "192.0.2.1 port 587", "describe v4");
-	ok(target_parse("mx.example.org", &t, NULL), "parse name for describe");
-	is_str(target_describe(&t, buf, sizeof(buf)), "mx.example.org port 25", "describe a name");
-	ok(target_parse("[2001:db8::1]:2525", &t, NULL), "parse v6 for describe");
-	is_str(target_describe(&t, buf, sizeof(buf)), "[2001:db8::1] port 2525",
-		"describe v6 puts the address in brackets");
-	ok(target_parse("::1", &t, NULL), "parse bare v6 for describe");
-	is_str(target_describe(&t, buf, sizeof(buf)), "[::1] port 25", "describe bare v6");
-	ok(target_parse("unix:/run/x.sock", &t, NULL), "parse unix for describe");
-	is_str(target_describe(&t, buf, sizeof(buf)), "unix:/run/x.sock", "describe unix");
-	ok(target_parse("mx:example.org", &t, NULL), "parse mx for describe");
-	is_str(target_describe(&t, buf, sizeof(buf)), "mx:example.org", "describe mx");
-
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		ok(target_parse(specs[i], &t, NULL), "parse %s", specs[i]);
+		is_str(target_spec(&t, buf, sizeof(buf)), specs[i], "spec of %s", specs[i]);
+		ok(target_parse(buf, &back, NULL) && memcmp(&t, &back, sizeof(t)) == 0,
+			"%s reads back the same", specs[i]);
+	}
+	ok(target_parse("::1", &t, NULL), "parse bare v6");
+	is_str(target_spec(&t, buf, sizeof(buf)), "[::1]:25", "a bare v6 address gets brackets and a port");
 	ok(target_parse("[2001:db8::1]:2525", &t, NULL), "parse v6 for a short buffer");
-	is_str(target_describe(&t, buf, 8), "[2001:d", "describe truncates to the buffer");
+	is_str(target_spec(&t, buf, 8), "[2001:d", "the spec is cut to the buffer");
 
 	is_str(target_proto_name(TARGET_SMTP), "SMTP", "protocol name SMTP");
 	is_str(target_proto_name(TARGET_SMTPS), "SMTPS", "protocol name SMTPS");
@@ -175,6 +174,6 @@ int main(void)
 	test_urls();
 	test_unix_mx();
 	test_errors();
-	test_describe();
+	test_spec();
 	return done_testing();
 }
