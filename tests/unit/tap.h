@@ -9,21 +9,52 @@
 
 static int tap_n, tap_failed;
 
+/* TAP lines end at a newline: a description or value holding control bytes
+ * (config texts, replies) is printed with them escaped, \n as "\\n". */
+static inline void tap_put_escaped(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\n')
+			fputs("\\n", stdout);
+		else if (c == '\r')
+			fputs("\\r", stdout);
+		else if (c == '\t')
+			fputs("\\t", stdout);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\x%02x", c);
+		else
+			putchar(c);
+	}
+}
+
 static inline int tap_ok(int cond, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
+	char desc[2048];
 
 	tap_n++;
-	printf("%sok %d - ", cond ? "" : "not ", tap_n);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(desc, sizeof desc, fmt, ap);
 	va_end(ap);
+	printf("%sok %d - ", cond ? "" : "not ", tap_n);
+	tap_put_escaped(desc);
 	printf("\n");
 	if (!cond) {
 		tap_failed++;
 		printf("#   failed at %s:%d\n", file, line);
 	}
 	return cond;
+}
+
+static inline void tap_diag_strs(const char *got, const char *want)
+{
+	fputs("#   got \"", stdout);
+	tap_put_escaped(got ? got : "(null)");
+	fputs("\", want \"", stdout);
+	tap_put_escaped(want ? want : "(null)");
+	fputs("\"\n", stdout);
 }
 
 #define ok(cond, ...) tap_ok(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
@@ -35,7 +66,7 @@ static inline int tap_ok(int cond, const char *file, int line, const char *fmt, 
 #define is_str(got, want, ...) do { \
 		const char *g_ = (got), *w_ = (want); \
 		if (!ok(g_ && w_ && strcmp(g_, w_) == 0, __VA_ARGS__)) \
-			printf("#   got \"%s\", want \"%s\"\n", g_ ? g_ : "(null)", w_ ? w_ : "(null)"); \
+			tap_diag_strs(g_, w_); \
 	} while (0)
 
 static inline int done_testing(void)
