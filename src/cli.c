@@ -21,6 +21,7 @@
 #include <readline/readline.h>
 
 #include "complete.h"
+#include "interrupt.h"
 #include "util.h"
 
 static struct {
@@ -33,12 +34,12 @@ static struct {
 	bool done;
 } cli;
 
-static volatile sig_atomic_t got_sigint, got_sigwinch;
+static volatile sig_atomic_t got_sigwinch;
 
 static void on_sigint(int sig)
 {
 	(void)sig;
-	got_sigint = 1;
+	interrupt_raise();
 }
 
 static void on_sigwinch(int sig)
@@ -280,7 +281,7 @@ char *cli_ask_secret(struct shell *sh, const char *prompt)
 		if (b.s)
 			memset(b.s, 0, b.len);
 		strbuf_finish(&b);
-		got_sigint = 0;
+		interrupt_take();
 		if (restore)
 			tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
 		fputc('\n', stdout);
@@ -351,6 +352,9 @@ static void on_line(char *line)
 		history_add(line);
 	st = shell_exec_line(cli.sh, line);
 	free(line);
+	/* A Ctrl-C while the command ran stopped it; it is spent now. */
+	if (interrupt_take())
+		shell_emit(cli.sh, RENDER_WARN, "interrupted");
 	if (st == SHELL_QUIT)
 		cli.done = true;
 }
@@ -425,8 +429,7 @@ static void loop(void)
 			got_sigwinch = 0;
 			rl_resize_terminal();
 		}
-		if (got_sigint) {
-			got_sigint = 0;
+		if (interrupt_take()) {
 			if (shell_busy(cli.sh)) {
 				shell_cancel_wait(cli.sh);
 			} else if (cli.prompt_shown) {
@@ -453,6 +456,11 @@ static void loop(void)
 					rl_callback_read_char();
 			} else if (pfd[i].fd == shell_fd(cli.sh)) {
 				shell_io(cli.sh);
+				/* A Ctrl-C that stopped a TLS handshake in there is spent;
+				 * one that came while replies are awaited still cancels
+				 * the wait at the next turn. */
+				if (!shell_busy(cli.sh))
+					interrupt_take();
 				update_prompt();
 				if (cli.prompt_shown)
 					rl_redisplay();

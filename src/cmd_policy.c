@@ -12,6 +12,7 @@
 #include "check.h"
 #include "dkim.h"
 #include "dmarc.h"
+#include "interrupt.h"
 #include "mtasts.h"
 #include "shell_dns.h"
 #include "spf.h"
@@ -753,6 +754,13 @@ enum shell_status cmd_check(struct shell *sh, int argc, char **argv)
 		say(sh, RENDER_ERROR, "/check: %s", e.msg);
 		check_report_finish(&r);
 		return SHELL_USAGE;
+	}
+	if (interrupt_pending()) {
+		/* Every unanswered query failed at once: those are not findings. */
+		say(sh, RENDER_WARN, "check %s: stopped after %d ms, no verdict", argv[1],
+			(int)(now_ms() - t0));
+		check_report_finish(&r);
+		return SHELL_INTERRUPTED;
 	}
 	for (i = 0; i < r.n; i++)
 		say(sh, RENDER_INFO, "%-4s %s", check_verdict_name(r.lines[i].v), r.lines[i].text);

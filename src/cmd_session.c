@@ -12,6 +12,7 @@
 
 #include "codes.h"
 #include "explain.h"
+#include "interrupt.h"
 #include "script.h"
 #include "shell_auth.h"
 #include "shell_dns.h"
@@ -342,11 +343,13 @@ enum shell_status cmd_sleep(struct shell *sh, int argc, char **argv)
 		struct pollfd pfd = { .fd = shell_fd(sh), .events = POLLIN };
 		int rc;
 
+		if (interrupt_pending())
+			return SHELL_INTERRUPTED;
 		if (left <= 0)
 			return SHELL_OK;
 		rc = poll(&pfd, pfd.fd >= 0 ? 1 : 0, (int)left);
 		if (rc < 0 && errno == EINTR)
-			return SHELL_OK;
+			continue;
 		if (rc > 0)
 			shell_io(sh);
 	}

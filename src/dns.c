@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "interrupt.h"
 #include "util.h"
 
 #define DNS_DEFAULT_TIMEOUT 5000
@@ -360,7 +361,8 @@ static void dns_run_once(struct dns *d)
 	n = dns_pollfds(d, NULL, 0);
 	fds = xcalloc(n ? n : 1, sizeof(*fds));
 	n = dns_pollfds(d, fds, n);
-	rc = poll(fds, n, dns_timeout_ms(d));
+	/* After a Ctrl-C, dns_process() ends every query at once: do not wait. */
+	rc = interrupt_pending() ? 0 : poll(fds, n, dns_timeout_ms(d));
 	if (rc < 0 && errno != EINTR) {
 		/* cannot wait: let the timers run out rather than spin */
 		usleep(10000);

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "interrupt.h"
 #include "util.h"
 
 #define DNS_EDNS_SIZE 1232
@@ -271,6 +272,10 @@ void dns_q_start(struct dns_query *q)
 	q->trunc = NULL;
 	free(q->wire);
 	q->wire = NULL;
+	if (interrupt_pending()) {
+		dns_q_fail(q, "interrupted");
+		goto out;
+	}
 	pkt = ldns_pkt_query_new(ldns_rdf_clone(q->qname), (ldns_rr_type)q->type,
 		LDNS_RR_CLASS_IN, LDNS_RD | (q->cd ? LDNS_CD : 0));
 	if (!pkt) {
@@ -655,6 +660,11 @@ void dns_process(struct dns *d, const struct pollfd *fds, size_t nfds)
 				dns_q_tcp_io(q);
 			}
 		}
+	}
+	/* Ctrl-C: end every query now. Each failure may end or start others
+	 * (validation), which is why the list is read from its head each time. */
+	while (interrupt_pending() && (q = d->active)) {
+		dns_q_fail(q, "interrupted");
 	}
 	for (q = d->active; q; q = next) {
 		next = q->next;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "interrupt.h"
 #include "transport.h"
 #include "util.h"
 #include "version.h"
@@ -479,6 +480,11 @@ static bool fetch_one(struct mtasts_fetch *f, struct transport *tr, const struct
 			struct pollfd pfd = { .fd = transport_fd(tr), .events = POLLIN };
 			int64_t left = deadline - now_ms();
 
+			if (interrupt_pending()) {
+				f->result = "sts-policy-fetch-error";
+				snprintf(f->error, sizeof(f->error), "interrupted");
+				return false;
+			}
 			if (left <= 0) {
 				f->result = "sts-policy-fetch-error";
 				snprintf(f->error, sizeof(f->error), "no complete answer within %d.%d s",
@@ -542,7 +548,7 @@ bool mtasts_fetch(const char *domain, const char *const *addrs, size_t naddrs, c
 	if (timeout_ms <= 0)
 		timeout_ms = 10000;
 	deadline = t0 + timeout_ms;
-	for (i = 0; i < naddrs; i++) {
+	for (i = 0; i < naddrs && !interrupt_pending(); i++) {
 		struct target t;
 		struct transport *tr;
 		struct err e;
@@ -564,7 +570,9 @@ bool mtasts_fetch(const char *domain, const char *const *addrs, size_t naddrs, c
 		return out->ok;
 	}
 	out->result = "sts-policy-fetch-error";
-	if (!naddrs)
+	if (interrupt_pending())
+		snprintf(out->error, sizeof(out->error), "interrupted");
+	else if (!naddrs)
 		snprintf(out->error, sizeof(out->error), "%s has no address", out->host);
 	else
 		snprintf(out->error, sizeof(out->error), "%s", last);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interrupt.h"
 #include "util.h"
 
 #define SOURCE_DEPTH_MAX 16
@@ -45,6 +46,7 @@ int script_exit_code(enum shell_status st, const char *failed_verb)
 				return phase_exit[i].code;
 		return EXIT_FAILED;
 	case SHELL_FAILED:
+	case SHELL_INTERRUPTED:
 		return EXIT_FAILED;
 	case SHELL_USAGE:
 		return EXIT_USAGE;
@@ -149,6 +151,11 @@ static void run_line(struct shell *sh, const char *raw, const char *where, long 
 	if (st == SHELL_OK && shell_busy(sh))
 		st = shell_wait(sh);
 	if (st == SHELL_QUIT) {
+		sh->batch_stop = true;
+		return;
+	}
+	/* Ctrl-C in a sourced file stops the whole file, whatever on-error says. */
+	if (interrupt_pending()) {
 		sh->batch_stop = true;
 		return;
 	}

@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "shell_int.h"
 #include "explain.h"
+#include "interrupt.h"
 #include "maildns.h"
 #include "shell_dns.h"
 #include "shell_tls.h"
@@ -394,6 +395,10 @@ enum shell_status shell_wait(struct shell *sh)
 		int left = shell_timeout_left(sh);
 		int rc;
 
+		if (interrupt_pending()) {
+			shell_cancel_wait(sh);
+			return SHELL_INTERRUPTED;
+		}
 		if (left == 0)
 			return shell_timed_out(sh);
 		rc = poll(&pfd, 1, left);

@@ -29,6 +29,7 @@ enum shell_status {
 	SHELL_TLS,      /* handshake failed, verification failed when required, injection */
 	SHELL_FAILED,   /* another local failure (a file, a setting) */
 	SHELL_QUIT,     /* the user asked to leave */
+	SHELL_INTERRUPTED, /* Ctrl-C stopped a wait or a transfer */
 };
 
 enum explain_mode { EXPLAIN_OFF, EXPLAIN_ERRORS, EXPLAIN_ALL };

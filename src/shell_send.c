@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "interrupt.h"
 #include "message.h"
 #include "util.h"
 #include "version.h"
@@ -50,7 +51,14 @@ static enum shell_status write_raw(struct shell *sh, const char *data, size_t le
 	err_clear(&e);
 	if (!sh->tr)
 		return SHELL_CONN;
-	if (!transport_send(sh->tr, data, len, sh->opts.timeout_ms, &e)) {
+	if (interrupt_pending() || !transport_send(sh->tr, data, len, sh->opts.timeout_ms, &e)) {
+		if (interrupt_pending()) {
+			/* SMTP has no way to abort DATA or a chunk: whatever came next
+			 * would be taken as message text, so the connection must go. */
+			shell_close(sh, "interrupted in the middle of the message: closing the "
+				"connection, so the server discards the part it has");
+			return SHELL_INTERRUPTED;
+		}
 		shell_emit(sh, RENDER_ERROR, "%s", e.msg);
 		shell_close(sh, "connection lost");
 		return SHELL_CONN;
@@ -184,6 +192,14 @@ static enum shell_status send_bdat(struct shell *sh, struct source *src, size_t 
 		} else {
 			st = send_chunk(sh, &out, true);
 			strbuf_reset(&out);
+		}
+		if (st == SHELL_OK && !eof && interrupt_pending())
+			st = SHELL_INTERRUPTED;
+		if (st == SHELL_INTERRUPTED && !eof && shell_connected(sh)) {
+			/* Between chunks the session is in step: stop here and leave the
+			 * choice (RSET, or more BDAT by hand) to the user. */
+			shell_emit(sh, RENDER_WARN, "stopped after %llu octets: the server holds an "
+				"unfinished message; RSET discards it", f.octets_out - out.len);
 		}
 		if (st != SHELL_OK)
 			break;

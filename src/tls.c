@@ -19,6 +19,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "interrupt.h"
 #include "util.h"
 
 /* How long a read may wait for the socket to take a pending TLS write
@@ -79,6 +80,10 @@ static int tlsc_wait(int fd, bool want_write, int64_t deadline)
 				return 0;
 			}
 			left = d > INT32_MAX ? INT32_MAX : (int)d;
+		}
+		if (interrupt_pending()) {
+			errno = EINTR;
+			return -1;
 		}
 		r = poll(&p, 1, left);
 		if (r >= 0 || errno != EINTR) {
@@ -333,7 +338,7 @@ struct tlsc *tlsc_start(int fd, const char *host, const struct tlsc_opts *opts, 
 				continue;
 			}
 			if (r < 0) {
-				err_set(e, ERR_TLS, "TLS handshake: poll: %s", strerror(errno));
+				err_set(e, ERR_TLS, "%s", errno == EINTR ? "interrupted" : strerror(errno));
 			} else if (BIO_number_read(SSL_get_rbio(t->ssl)) == 0) {
 				err_set(e, ERR_TLS, "server did not answer the TLS handshake within %d.%03d s",
 					timeout_ms / 1000, timeout_ms % 1000);
@@ -477,7 +482,8 @@ bool tlsc_write(struct tlsc *t, const void *buf, size_t len, int timeout_ms, str
 			 * again: the session cannot carry other data any more. */
 			t->fatal = true;
 			if (r < 0) {
-				return err_set(e, ERR_CONN, "TLS write: poll: %s", strerror(errno));
+				return err_set(e, ERR_CONN, "TLS write: %s", errno == EINTR ? "interrupted" :
+					strerror(errno));
 			}
 			return err_set(e, ERR_TIMEOUT, "TLS write timed out after %d.%03d s with %zu "
 				"bytes unsent", timeout_ms / 1000, timeout_ms % 1000, len);

@@ -15,6 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "interrupt.h"
 #include "util.h"
 
 #define READ_CHUNK 65536
@@ -76,7 +77,9 @@ static int connect_one(const struct sockaddr *sa, socklen_t len, int timeout_ms,
 	pfd.fd = fd;
 	pfd.events = POLLOUT;
 	/* EINTR is not retried: Ctrl-C during a connect means give up on it. */
-	rc = poll(&pfd, 1, timeout_ms);
+	rc = interrupt_pending() ? -1 : poll(&pfd, 1, timeout_ms);
+	if (rc < 0 && interrupt_pending())
+		errno = EINTR;
 	if (rc < 0) {
 		snprintf(why, whylen, "%s", errno == EINTR ? "interrupted" : strerror(errno));
 		goto fail;
@@ -328,6 +331,8 @@ bool transport_send(struct transport *t, const char *data, size_t len, int timeo
 			struct pollfd pfd = { .fd = t->fd, .events = POLLOUT };
 			int64_t left = deadline - now_ms();
 
+			if (interrupt_pending())
+				return err_set(e, ERR_CONN, "writing interrupted");
 			if (left <= 0 || poll(&pfd, 1, (int)left) == 0)
 				return err_set(e, ERR_TIMEOUT, "server did not take data within %d s",
 					timeout_ms / 1000);

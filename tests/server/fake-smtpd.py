@@ -85,6 +85,8 @@ blanks included); if it starts with a double quote it is read as STRING(s) inste
                         log `BATCH N` if they all arrived in one read (one TCP segment
                         burst: the client wrote them together, as PIPELINING allows), or
                         `NOT-BATCHED N (K reads)` if they took K separate reads
+  reply-delay SECONDS   from now on `until-quit` waits SECONDS (float) before each answer
+                        (a slow server: a client can be interrupted between replies)
   log-chunks            from now on `until-quit` also logs the bytes of every BDAT chunk,
                         as `BDAT-DATA <bytes>` (escaped as in the log: CRLF shows as
                         \\x0d\\x0a), right after its `BDAT-CHUNK` line
@@ -255,7 +257,7 @@ def parse_directive(body, lineno, base_dir, allow_repeat=True):
         if rest.strip():
             return ("drain", parse_float(rest.strip(), lineno, "drain time"))
         return ("drain", None)
-    if d in ("sleep", "hold", "timeout"):
+    if d in ("sleep", "hold", "timeout", "reply-delay"):
         if not rest.strip():
             raise ScenarioError(f"line {lineno}: {d} needs SECONDS")
         v = parse_float(rest.strip(), lineno, f"{d} time")
@@ -352,6 +354,7 @@ class Conn:
         self.write_shut = False
         self.reads = 0         # recv() calls that returned data (for expect-batch)
         self.log_chunks = False
+        self.reply_delay = 0.0
 
     # -- low level
     def _recv(self, deadline):
@@ -538,6 +541,8 @@ class Conn:
             line = self.read_line_logged()
             words = line.strip().split()
             verb = words[0].upper() if words else b""
+            if self.reply_delay and verb not in (b"DATA", b"BDAT"):
+                time.sleep(self.reply_delay)
             if verb == b"QUIT":
                 self.send(b"221 2.0.0 bye\r\n")
                 self.graceful_close()
@@ -545,6 +550,7 @@ class Conn:
             if verb == b"DATA":
                 self.send(b"354 go ahead\r\n")
                 self.read_body()
+                time.sleep(self.reply_delay)
                 self.send(b"250 2.0.0 queued\r\n")
             elif verb == b"BDAT" and len(words) >= 2 and words[1].isdigit():
                 n = int(words[1])
@@ -552,6 +558,7 @@ class Conn:
                 self.log.write(f"BDAT-CHUNK {n} bytes")
                 if self.log_chunks:
                     self.log.write("BDAT-DATA " + escape_bytes(chunk))
+                time.sleep(self.reply_delay)
                 self.send(b"250 2.0.0 chunk received\r\n")
             else:
                 self.send(b"250 ok\r\n")
@@ -617,6 +624,8 @@ class Conn:
                     self.read_batch(step[1])
                 elif op == "log-chunks":
                     self.log_chunks = True
+                elif op == "reply-delay":
+                    self.reply_delay = step[1]
                 else:  # pragma: no cover - the parser accepts nothing else
                     raise RuntimeError(f"unknown step {op}")
             self.graceful_close()
