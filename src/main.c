@@ -43,6 +43,9 @@ static void usage(FILE *fp)
 		"      --transcript-format text|jsonl\n"
 		"      --replay FILE     send the client side of transcript FILE again and\n"
 		"                        report every reply code that differs\n"
+		"      --replay-message FILE  with --replay, the text of the messages sent with\n"
+		"                        /send FILE, which transcripts do not hold (repeatable:\n"
+		"                        one for every message, or one per message in order)\n"
 		"\n"
 		"TLS options:\n"
 		"      --tls             implicit TLS: handshake before the greeting (as smtps://)\n"
@@ -77,7 +80,7 @@ static void usage(FILE *fp)
 
 enum {
 	OPT_COLOR = 256, OPT_EXPLAIN, OPT_NO_HISTORY, OPT_NO_CONFIG, OPT_NO_REDACT, OPT_LIST_COMMANDS,
-	OPT_TRANSCRIPT, OPT_TRANSCRIPT_FORMAT, OPT_REPLAY,
+	OPT_TRANSCRIPT, OPT_TRANSCRIPT_FORMAT, OPT_REPLAY, OPT_REPLAY_MESSAGE,
 	OPT_TLS, OPT_TLS_VERIFY, OPT_CA_FILE, OPT_CA_PATH, OPT_VERIFY_NAME, OPT_SNI, OPT_NO_SNI,
 	OPT_TLS_MIN, OPT_TLS_MAX, OPT_CIPHERS, OPT_CIPHERSUITES, OPT_CERT, OPT_KEY,
 	OPT_DANE, OPT_DNS_SERVER, OPT_DNS_TIMEOUT, OPT_DNS_ANCHOR,
@@ -97,6 +100,7 @@ static const struct option long_opts[] = {
 	{ "transcript", required_argument, NULL, OPT_TRANSCRIPT },
 	{ "transcript-format", required_argument, NULL, OPT_TRANSCRIPT_FORMAT },
 	{ "replay", required_argument, NULL, OPT_REPLAY },
+	{ "replay-message", required_argument, NULL, OPT_REPLAY_MESSAGE },
 	{ "list-commands", no_argument, NULL, OPT_LIST_COMMANDS },
 	{ "tls", no_argument, NULL, OPT_TLS },
 	{ "tls-verify", no_argument, NULL, OPT_TLS_VERIFY },
@@ -262,6 +266,8 @@ int main(int argc, char **argv)
 	enum color_mode color = COLOR_AUTO;
 	struct script_source *src = NULL;
 	size_t nsrc = 0;
+	const char **replay_msgs = NULL;
+	size_t nreplay_msgs = 0;
 	bool no_history = false;
 	struct shell sh;
 	struct target target, *tp = NULL;
@@ -275,6 +281,7 @@ int main(int argc, char **argv)
 	load_config(&cfg, argc, argv);
 	apply_config(&cfg, &so, &color, &no_history, &history_path);
 	src = xcalloc((size_t)argc + 1, sizeof(*src));
+	replay_msgs = xcalloc((size_t)argc + 1, sizeof(*replay_msgs));
 	shell_init(&sh, &so, NULL, NULL);
 	while ((opt = getopt_long(argc, argv, "c:f:kt:46D:hV", long_opts, NULL)) != -1) {
 		switch (opt) {
@@ -367,6 +374,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_REPLAY:
 			replay_path = optarg;
+			break;
+		case OPT_REPLAY_MESSAGE:
+			replay_msgs[nreplay_msgs++] = optarg;
 			break;
 		case OPT_TLS:
 			so.implicit_tls = true;
@@ -461,6 +471,10 @@ int main(int argc, char **argv)
 		rc = usage_error("%s", "--tls-min is above --tls-max");
 		goto out;
 	}
+	if (nreplay_msgs > 0 && !replay_path) {
+		rc = usage_error("%s", "--replay-message goes with --replay");
+		goto out;
+	}
 	if (optind < argc - 1) {
 		rc = usage_error("too many arguments: one TARGET at most (\"%s\")", argv[optind + 1]);
 		goto out;
@@ -499,7 +513,7 @@ int main(int argc, char **argv)
 		sh.out_ctx = &out;
 		if (isatty(STDIN_FILENO))
 			sh.ask_secret = cli_ask_secret;
-		rc = replay_run(&sh, replay_path, tp);
+		rc = replay_run(&sh, replay_path, tp, replay_msgs, nreplay_msgs);
 		shell_transcript_close(&sh);
 		sh.out = NULL;
 	} else if (nsrc == 0 && isatty(STDIN_FILENO)) {
@@ -527,6 +541,7 @@ out:
 	shell_finish(&sh);
 	free(options_desc);
 	free(src);
+	free(replay_msgs);
 	config_finish(&cfg);
 	return rc;
 }

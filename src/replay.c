@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Transcripts read back as steps to replay: line reader, text format, strict JSONL parser. */
+/* Transcripts read back as steps to replay: line reader, text format, strict JSONL parser.
+ * The steps themselves are built in replay_steps.c. */
 #include "replay.h"
 
 #include <errno.h>
@@ -11,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "reply.h"
+#include "replay_int.h"
 #include "util.h"
 
 #define REPLAY_READ_CHUNK 65536
@@ -125,17 +126,7 @@ struct replay_ctx {
 	long lineno;
 	struct err *e;
 	struct replay r;
-	size_t steps_cap;
-	size_t *queue;        /* steps waiting for a reply: queue[qhead..qlen) */
-	size_t qhead, qlen, qcap;
-	bool greeting_queued; /* step 0 still waits for the greeting */
-	bool seen_recv;
-	struct reply_parser parser;  /* reads received lines as the shell did */
-	struct strbuf wire;   /* a received line with its CRLF again */
-	bool in_reply;        /* lines of a reply seen, its final line not yet */
-	long reply_line;
-	bool reply_tls;
-	bool in_data;         /* message text: after 354 to DATA, until "." */
+	struct replay_steps steps;
 	struct replay_jval jv[JK_COUNT];
 	struct replay_jval junk;  /* the value of a key not read */
 	struct strbuf key;
@@ -185,148 +176,12 @@ static bool replay_is_digit(char ch)
 	return ch >= '0' && ch <= '9';
 }
 
-static bool replay_is_data_verb(const char *line)
-{
-	char verb[8];
-
-	str_first_word_upper(line, verb, sizeof(verb));
-	return strcmp(verb, "DATA") == 0;
-}
-
-static struct replay_step *replay_add_step(struct replay_ctx *c)
-{
-	struct replay_step *st;
-
-	if (c->r.nsteps == c->steps_cap) {
-		c->steps_cap = c->steps_cap ? c->steps_cap * 2 : 64;
-		c->r.steps = xrealloc(c->r.steps, c->steps_cap * sizeof(*c->r.steps));
-	}
-	st = &c->r.steps[c->r.nsteps++];
-	memset(st, 0, sizeof(*st));
-	return st;
-}
-
-static void replay_queue_push(struct replay_ctx *c, size_t idx)
-{
-	if (c->qlen == c->qcap) {
-		c->qcap = c->qcap ? c->qcap * 2 : 64;
-		c->queue = xrealloc(c->queue, c->qcap * sizeof(*c->queue));
-	}
-	c->queue[c->qlen++] = idx;
-}
-
-static bool replay_queue_pop(struct replay_ctx *c, size_t *idx)
-{
-	if (c->qhead == c->qlen) {
-		return false;
-	}
-	*idx = c->queue[c->qhead++];
-	if (c->qhead == c->qlen) {
-		c->qhead = c->qlen = 0;
-	}
-	return true;
-}
-
-/* One line of the session, from either format. */
-struct replay_line {
-	enum render_kind kind;
-	bool tls;
-	const char *text;
-	int code;             /* -1: not recorded, read it from the text */
-	const char *esc;      /* NULL: not recorded */
-	int last;             /* -1: not recorded, read it from the text */
-	bool redacted;
-};
-
-static bool replay_sent(struct replay_ctx *c, const struct replay_line *l)
-{
-	struct replay_step *st;
-	size_t idx;
-
-	if (c->r.nsteps >= REPLAY_STEPS_MAX) {
-		return replay_fail(c, "more than %d steps", REPLAY_STEPS_MAX);
-	}
-	if (c->greeting_queued && !c->seen_recv) {
-		/* The transcript began after the greeting: nothing to wait for. */
-		replay_queue_pop(c, &idx);
-		c->greeting_queued = false;
-	}
-	idx = c->r.nsteps;
-	st = replay_add_step(c);
-	st->line = xstrdup(l->text);
-	st->tls = l->tls;
-	st->redacted = l->redacted || strstr(l->text, "[redacted]") != NULL;
-	st->source_line = c->lineno;
-	if (!c->in_data) {
-		replay_queue_push(c, idx);
-	} else if (strcmp(l->text, ".") == 0) {
-		c->in_data = false;
-		replay_queue_push(c, idx);
-	}
-	return true;
-}
-
-static void replay_recv(struct replay_ctx *c, const struct replay_line *l)
-{
-	struct reply_event ev = { .type = REPLY_EV_NONE };
-	struct reply rep;
-	struct replay_step *st;
-	const char *esc;
-	size_t off = 0, idx, n;
-	bool last;
-
-	c->seen_recv = true;
-	if (!c->in_reply) {
-		c->in_reply = true;
-		c->reply_line = c->lineno;
-		c->reply_tls = l->tls;
-	}
-	strbuf_reset(&c->wire);
-	strbuf_adds(&c->wire, l->text);
-	strbuf_add(&c->wire, "\r\n", 2);
-	while (off < c->wire.len) {
-		off += reply_feed(&c->parser, c->wire.s + off, c->wire.len - off, &ev);
-	}
-	last = l->last >= 0 ? l->last != 0 : ev.type == REPLY_EV_LAST;
-	if (!last) {
-		return;
-	}
-	reply_take(&c->parser, &rep);
-	c->in_reply = false;
-	if (!replay_queue_pop(c, &idx)) {
-		reply_finish(&rep);
-		return;         /* nothing was waiting: an idle 421 or the like */
-	}
-	st = &c->r.steps[idx];
-	st->expect_code = l->code >= 0 ? l->code : ev.code;
-	esc = l->esc && *l->esc ? l->esc : rep.esc;
-	n = strlen(esc);
-	if (n >= sizeof(st->expect_esc)) {
-		n = sizeof(st->expect_esc) - 1;
-	}
-	memcpy(st->expect_esc, esc, n);
-	st->expect_esc[n] = '\0';
-	reply_finish(&rep);
-	if (idx == 0) {
-		st->tls = c->reply_tls;
-		st->source_line = c->reply_line;
-		c->greeting_queued = false;
-	} else if (st->expect_code == 354 && replay_is_data_verb(st->line)) {
-		c->in_data = true;
-	}
-}
-
 static bool replay_event(struct replay_ctx *c, const struct replay_line *l)
 {
-	if ((l->kind == RENDER_SENT || l->kind == RENDER_RECV) && strpbrk(l->text, "\r\n")) {
-		return replay_fail(c, "a %s line holds a line break",
-			l->kind == RENDER_SENT ? "sent" : "received");
-	}
-	if (l->kind == RENDER_SENT) {
-		return replay_sent(c, l);
-	}
-	if (l->kind == RENDER_RECV) {
-		replay_recv(c, l);
+	char why[200];
+
+	if (!replay_steps_line(&c->steps, l, c->lineno, why, sizeof(why))) {
+		return replay_fail(c, "%s", why);
 	}
 	return true;
 }
@@ -707,10 +562,7 @@ static void replay_ctx_finish(struct replay_ctx *c)
 	}
 	strbuf_finish(&c->junk.s);
 	strbuf_finish(&c->key);
-	strbuf_finish(&c->wire);
-	reply_parser_finish(&c->parser);
-	free(c->queue);
-	c->queue = NULL;
+	replay_steps_finish(&c->steps);
 }
 
 static bool replay_blank(const char *s, size_t len)
@@ -806,14 +658,10 @@ bool replay_load(const char *path, struct replay *out, struct err *e)
 	c.path = path;
 	c.e = e;
 	c.r.fmt = TRANSCRIPT_TEXT;
-	reply_parser_init(&c.parser);
+	replay_steps_init(&c.steps, &c.r);
 	rd.fd = fd;
 	rd.cap = 2 * REPLAY_READ_CHUNK;
 	rd.buf = xmalloc(rd.cap);
-	/* Step 0: connecting, and the greeting it brings. */
-	replay_add_step(&c);
-	replay_queue_push(&c, 0);
-	c.greeting_queued = true;
 
 	good = replay_run(&c, &rd);
 	close(fd);
@@ -834,6 +682,7 @@ void replay_finish(struct replay *r)
 	}
 	for (size_t i = 0; i < r->nsteps; i++) {
 		free(r->steps[i].line);
+		free(r->steps[i].msg_name);
 	}
 	free(r->steps);
 	free(r->target);

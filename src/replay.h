@@ -17,6 +17,17 @@
  *   "code", "esc" and "last" fields take precedence.
  * - After DATA is answered by 354, sent lines are message text: they expect
  *   0 and wait for nothing, until the lone "." that takes the next reply.
+ * - After a BDAT typed by hand (the shell then says "chunk data now: N
+ *   octets"), the next sent lines are its chunk data, N octets counted with
+ *   their CRLF, as the shell counts them: they expect 0 and wait for nothing;
+ *   the reply that follows belongs to the BDAT.
+ * - A message sent with /send is recorded without its text: DATA, its 354, an
+ *   event "sent NAME: N lines, M octets on the wire" and "."; or with --bdat
+ *   "BDAT n [LAST]" lines, each followed by the event "(n octets of chunk
+ *   data)", then that summary. Either becomes one step with msg set (line is
+ *   the DATA or the first BDAT line, source_line its line) expecting the reply
+ *   to "." or to the last chunk. NAME is kept to be shown, never to be opened:
+ *   a transcript may come from anyone (replay_run.h says what is sent).
  * - A reply with no step waiting for it (an idle 421) is not matched.
  * - Events, errors, warnings, output and explanations are skipped, and so
  *   are "#" lines other than "# target" and blank lines.
@@ -41,6 +52,9 @@
 #define REPLAY_LINE_MAX (1024 * 1024)   /* bytes in one transcript line */
 #define REPLAY_STEPS_MAX 1000000        /* steps in one transcript, the greeting included */
 
+/* How a step's message went, when the step is a message /send sent. */
+enum replay_msg { REPLAY_MSG_NONE, REPLAY_MSG_DATA, REPLAY_MSG_BDAT };
+
 struct replay_step {
 	char *line;          /* client line to send (without CRLF); NULL: connect, greeting */
 	bool tls;            /* sent inside TLS (step 0: the greeting came inside TLS) */
@@ -48,6 +62,14 @@ struct replay_step {
 	int expect_code;     /* recorded reply code, 0 if none was recorded (message text) */
 	char expect_esc[16]; /* recorded enhanced status code, "" if none */
 	long source_line;    /* line number in the transcript; step 0: its greeting's, or 0 */
+	/* A message sent with /send (REPLAY_MSG_NONE for any other step). */
+	enum replay_msg msg;
+	char *msg_name;      /* the NAME of its summary; NULL when none was recorded (a
+	                        refused chunk stops /send before it) */
+	bool msg_test;       /* the summary names the generated test message */
+	unsigned long long msg_octets;  /* octets on the wire, as recorded */
+	size_t msg_chunks;   /* BDAT: the chunks recorded */
+	size_t msg_chunk_max;  /* BDAT: the largest of them (the --chunk of several) */
 };
 
 struct replay {

@@ -88,6 +88,7 @@ complete -c smtpsh -l transcript -r -F -d 'Record the session to FILE'
 complete -c smtpsh -l transcript-format -x -d 'Format of the transcript' \
     -a "text\t'Timestamped marker lines (default)' jsonl\t'One JSON object per line'"
 complete -c smtpsh -l replay -r -F -d 'Send the client side of a transcript again, compare reply codes'
+complete -c smtpsh -l replay-message -r -F -d 'With --replay: the text of the messages sent with /send FILE'
 
 # TLS
 complete -c smtpsh -l tls -d 'Implicit TLS: handshake before the greeting'

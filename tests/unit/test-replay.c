@@ -272,6 +272,117 @@ static void test_rules(void)
 	}
 }
 
+/* step i is a message /send sent: how, its name, its octets, the reply it expects. */
+static void check_msg(const struct replay *r, size_t i, enum replay_msg how, const char *name,
+	unsigned long long octets, int code, const char *what)
+{
+	const struct replay_step *st;
+
+	if (!ok(i < r->nsteps, "%s: step %zu exists", what, i)) {
+		return;
+	}
+	st = &r->steps[i];
+	is_int(st->msg, how, "%s: step %zu is a message of /send", what, i);
+	if (name) {
+		is_str(st->msg_name, name, "%s: step %zu names the message", what, i);
+	} else {
+		ok(st->msg_name == NULL, "%s: step %zu has no name", what, i);
+	}
+	ok(st->msg_octets == octets, "%s: step %zu: %llu octets, want %llu", what, i,
+		st->msg_octets, octets);
+	is_int(st->expect_code, code, "%s: step %zu expects %d", what, i, code);
+}
+
+/* Messages sent with /send (recorded as a summary, not their text), and BDAT typed by hand. */
+static void test_send(void)
+{
+	struct replay r;
+	struct err e;
+
+	/* DATA: the DATA step stands for the message and expects the reply to its ".";
+	 * the name is read up to the last ": " the counts fit after. */
+	if (ok(load(TS "<- 220 hi\n" TS "-> MAIL FROM:<a@x>\n" TS "<- 250 ok\n"
+		TS "-> DATA\n" TS "<- 354 go\n"
+		TS "** message text now: a line with a single \".\" ends it\n"
+		TS "** sent a: 1 line, 2 octets on the wire: 5 lines, 44 octets on the wire (line endings made CRLF)\n"
+		TS "** 1 line starting with \".\" dot-stuffed\n"
+		TS "-> .\n" TS "<- 250 2.0.0 queued\n" TS "-> QUIT\n" TS "<- 221 bye\n", &r, &e),
+		"/send with DATA loads (%s)", e.msg)) {
+		is_int(r.nsteps, 4, "/send DATA: greeting, MAIL, the message, QUIT");
+		check_step(&r, 2, "DATA", 250, "2.0.0", "/send DATA");
+		check_msg(&r, 2, REPLAY_MSG_DATA, "a: 1 line, 2 octets on the wire", 44, 250, "/send DATA");
+		ok(r.nsteps > 2 && !r.steps[2].msg_test, "/send DATA: a file, not the test message");
+		is_int(r.nsteps > 2 ? r.steps[2].source_line : 0, 4, "/send DATA: the line of DATA");
+		check_step(&r, 3, "QUIT", 221, "", "/send DATA: then commands again");
+		is_int(r.nsteps > 3 ? (int)r.steps[3].msg : -1, REPLAY_MSG_NONE, "/send DATA: QUIT is no message");
+		replay_finish(&r);
+	}
+	/* Typed message text: not a message of /send, even with a summary-like event. */
+	if (ok(load(TS "<- 220 hi\n" TS "-> DATA\n" TS "<- 354 go\n" TS "-> typed\n"
+		TS "** sent x: 1 line, 7 octets on the wire\n" TS "-> .\n" TS "<- 250 ok\n"
+		TS "** sent y: 1 line, 7 octets on the wire\n" TS "-> QUIT\n" TS "<- 221 bye\n", &r, &e),
+		"typed DATA loads (%s)", e.msg)) {
+		is_int(r.nsteps, 5, "typed DATA: every line a step");
+		check_step(&r, 1, "DATA", 354, "", "typed DATA");
+		check_step(&r, 3, ".", 250, "", "typed DATA");
+		for (size_t i = 0; i < r.nsteps; i++) {
+			is_int(r.steps[i].msg, REPLAY_MSG_NONE, "typed DATA: step %zu is no message", i);
+		}
+		replay_finish(&r);
+	}
+	/* BDAT (JSONL): three chunks, one step; the summary after them names the message. */
+	if (ok(load("{\"type\":\"header\",\"target\":\"h:25\"}\n" J("recv", "220 hi")
+		J("sent", "BDAT 20") J("event", "(20 octets of chunk data)") J("recv", "250 2.0.0 a")
+		J("sent", "BDAT 20") J("event", "(20 octets of chunk data)") J("recv", "250 2.0.0 b")
+		J("sent", "BDAT 3 LAST") J("event", "(3 octets of chunk data)")
+		J("recv", "250 2.0.0 queued") J("event", "sent the test message: 5 lines, 43 octets on the wire")
+		J("sent", "QUIT") J("recv", "221 bye"), &r, &e), "/send --bdat loads (%s)", e.msg)) {
+		is_int(r.nsteps, 3, "/send --bdat: greeting, the message, QUIT");
+		check_step(&r, 1, "BDAT 20", 250, "2.0.0", "/send --bdat");
+		check_msg(&r, 1, REPLAY_MSG_BDAT, "the test message", 43, 250, "/send --bdat");
+		if (r.nsteps > 1) {
+			ok(r.steps[1].msg_test, "/send --bdat: the test message");
+			is_int(r.steps[1].msg_chunks, 3, "/send --bdat: three chunks");
+			is_int(r.steps[1].msg_chunk_max, 20, "/send --bdat: of 20 octets at most");
+			is_int(r.steps[1].source_line, 3, "/send --bdat: the line of the first BDAT");
+		}
+		check_step(&r, 2, "QUIT", 221, "", "/send --bdat");
+		replay_finish(&r);
+	}
+	/* A chunk refused (no summary follows), a second /send at once, then typed BDAT. */
+	if (ok(load(TS "<- 220 hi\n"
+		TS "-> BDAT 5\n" TS "** (5 octets of chunk data)\n" TS "<- 250 ok\n"
+		TS "-> BDAT 5\n" TS "** (5 octets of chunk data)\n" TS "<- 552 5.3.4 too big\n"
+		TS "!! chunk refused: the rest of the message was not sent\n"
+		TS "-> BDAT 2 LAST\n" TS "** (2 octets of chunk data)\n" TS "<- 503 5.5.1 no\n"
+		TS "-> BDAT 9 LAST\n" TS "** chunk data now: 9 octets (each line counts with its CRLF)\n"
+		TS "-> abc\n" TS "-> BDAT\n" TS "<- 250 2.0.0 ok\n"
+		TS "** (1 octets of chunk data)\n" TS "-> QUIT\n" TS "<- 221 bye\n", &r, &e),
+		"refused chunks load (%s)", e.msg)) {
+		is_int(r.nsteps, 7, "refused chunks: greeting, two messages, BDAT, two lines of data, QUIT");
+		check_msg(&r, 1, REPLAY_MSG_BDAT, NULL, 10, 552, "a refused chunk ends the message");
+		check_msg(&r, 2, REPLAY_MSG_BDAT, NULL, 2, 503, "the next /send is a message of its own");
+		check_step(&r, 3, "BDAT 9 LAST", 250, "2.0.0", "BDAT typed by hand: its reply after the data");
+		check_step(&r, 4, "abc", 0, "", "chunk data waits for nothing");
+		check_step(&r, 5, "BDAT", 0, "", "chunk data even when it looks like a command");
+		is_int(r.nsteps > 3 ? (int)r.steps[3].msg : -1, REPLAY_MSG_NONE, "BDAT by hand: no message");
+		/* the "(1 octets ...)" event after a reply is about no BDAT: nothing changes */
+		check_step(&r, 6, "QUIT", 221, "", "refused chunks: QUIT");
+		is_int(r.nsteps > 6 ? (int)r.steps[6].msg : -1, REPLAY_MSG_NONE, "refused chunks: QUIT is no message");
+		replay_finish(&r);
+	}
+	/* The QUIT after the data: the reply order is kept. */
+	if (ok(load(TS "<- 220 hi\n" TS "-> BDAT 5 LAST\n"
+		TS "** chunk data now: 5 octets (each line counts with its CRLF)\n" TS "-> abc\n"
+		TS "<- 250 ok\n" TS "-> QUIT\n" TS "<- 221 bye\n", &r, &e), "typed BDAT loads (%s)", e.msg)) {
+		is_int(r.nsteps, 4, "typed BDAT: greeting, BDAT, data, QUIT");
+		check_step(&r, 1, "BDAT 5 LAST", 250, "", "typed BDAT");
+		check_step(&r, 2, "abc", 0, "", "typed BDAT: data");
+		check_step(&r, 3, "QUIT", 221, "", "typed BDAT: QUIT gets its own reply");
+		replay_finish(&r);
+	}
+}
+
 static void test_errors(void)
 {
 	char *big;
@@ -600,6 +711,7 @@ int main(int argc, char **argv)
 	test_samples(data);
 	test_sample_midsession(data);
 	test_rules();
+	test_send();
 	test_errors();
 	test_cut_off();
 	test_fuzz(data);
