@@ -99,6 +99,24 @@ static void difference(struct shell *sh, const char *path, const struct replay_s
 }
 
 /* Messages whose text is missing: they take a --replay-message file each. */
+static bool is_data_step(const struct replay_step *st)
+{
+	return st->msg == REPLAY_MSG_NONE && st->line && str_iprefix(st->line, "DATA") &&
+		st->line[4] == '\0';
+}
+
+/* The index of the "." that ends the message text recorded after DATA step i,
+ * or the last step when the transcript ends first. */
+static size_t text_end(const struct replay *rp, size_t i)
+{
+	while (i + 1 < rp->nsteps) {
+		i++;
+		if (rp->steps[i].line && strcmp(rp->steps[i].line, ".") == 0)
+			break;
+	}
+	return i;
+}
+
 static bool needs_file(const struct replay_step *st)
 {
 	return st->msg != REPLAY_MSG_NONE && !st->msg_test;
@@ -289,6 +307,23 @@ int replay_run(struct shell *sh, const char *path, const struct target *target,
 		pending = NULL;
 		if (judged->expect_code && (!sh->have_last || sh->last.code != judged->expect_code))
 			difference(sh, path, judged, &diffs);
+		if (is_data_step(s) && s->expect_code == 354 && !shell_in_data(sh)) {
+			/* Refused this time: the recorded text must not go out as commands. */
+			size_t end = text_end(&rp, i);
+
+			shell_emit(sh, RENDER_WARN, "%s:%ld: DATA not accepted this time: the %zu recorded "
+				"line%s of message text and its \".\" are not sent", path, s->source_line,
+				end - i - 1, end - i - 1 == 1 ? "" : "s");
+			i = end;
+		} else if (is_data_step(s) && s->expect_code != 354 && shell_in_data(sh)) {
+			/* Accepted this time: whatever follows would become message text, and
+			 * "." would deliver it. Closing makes the server drop the message. */
+			shell_emit(sh, RENDER_WARN, "%s:%ld: DATA accepted this time (recorded %d): stopping "
+				"here, since the recorded lines after it would become message text; "
+				"the connection is closed so the server discards it", path, s->source_line,
+				s->expect_code);
+			break;
+		}
 	}
 	count_desc(counts, sizeof(counts), "", sent, sent_msgs);
 	if (diffs)
