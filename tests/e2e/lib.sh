@@ -102,6 +102,11 @@
 #   assert_out_sequence REGEX... stdout has lines matching each REGEX, in this order (each
 #                                after the line the previous one matched)
 #                                (these two take awk EREs: Debian's mawk has no {n,m})
+#   lineno FILE REGEX            print the number of FILE's first line matching REGEX (grep -E),
+#                                fail if none does
+#   re_quote TEXT                print TEXT as an ERE that matches itself
+#   assert_difference FILE LINE WHAT RECORDED GOT  a replay reported "difference at FILE:LINE:
+#                                WHAT: recorded RECORDED, got GOT" (RECORDED, GOT: EREs)
 #   run_smtpsh_rss ARGS...       run_smtpsh under GNU time (/usr/bin/time, package "time");
 #                                also sets PEAK_RSS_KB, smtpsh's peak resident set in KiB
 #   postfix_queue_ids            print the Postfix queue ids of the last run's "queued as" replies
@@ -1056,6 +1061,26 @@ assert_log_line() {
 }
 
 # ------------------------------------------------------------------ output structure
+
+# lineno FILE REGEX: the number of the first line of FILE matching REGEX (grep -E), or fail
+lineno() {
+	local n
+	n=$(LC_ALL=C grep -anE -e "$2" "$1" | head -n 1 | cut -d: -f1)
+	[[ -n $n ]] || fail "$(basename "$1") has no line matching /$2/"
+	echo "$n"
+}
+
+# re_quote TEXT: TEXT as an ERE matching itself
+re_quote() {
+	printf '%s' "$1" | sed 's/[][\.*^$+?(){}|/]/\\&/g'
+}
+
+# assert_difference FILE LINE WHAT RECORDED GOT: the replay reported this difference
+assert_difference() {
+	local re
+	re="^!! difference at $(re_quote "$1"):$2: $(re_quote "$3"): recorded $4, got $5\$"
+	assert_out_matches "$re"
+}
 
 # _out_find MODE PATTERN FROM: the number of the first stdout line after line FROM that is
 # exactly PATTERN (MODE x) or matches the ERE PATTERN (MODE e); 0 if none.

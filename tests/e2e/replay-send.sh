@@ -27,19 +27,6 @@ for v in $(compgen -v SMTPSH_REDACTED_); do
 	unset "$v"
 done
 
-# lineno FILE REGEX: the number of the first line of FILE matching REGEX (grep -E), or fail
-lineno() {
-	local n
-	n=$(LC_ALL=C grep -anE -e "$2" "$1" | head -n 1 | cut -d: -f1)
-	[[ -n $n ]] || fail "$(basename "$1") has no line matching /$2/"
-	echo "$n"
-}
-
-# re_quote TEXT: TEXT as an ERE matching itself
-re_quote() {
-	printf '%s' "$1" | sed 's/[][\.*^$+?(){}|/]/\\&/g'
-}
-
 # mkmsg NAME: $SCRATCH/NAME.eml, LF line endings, Message-ID <replay-NAME@example.test>, lines
 # starting with "." and lone "." lines (unstuffed, one would end a DATA message early), ending
 # with the line "end of NAME".

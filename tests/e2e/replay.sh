@@ -38,26 +38,6 @@ T2=127.0.0.1:$P2
 # assertions on Postfix's log: the first instance unless told otherwise
 PF_LOG=$P1_LOG
 
-# lineno FILE REGEX: the number of the first line of FILE matching REGEX (grep -E), or fail
-lineno() {
-	local n
-	n=$(LC_ALL=C grep -anE -e "$2" "$1" | head -n 1 | cut -d: -f1)
-	[[ -n $n ]] || fail "$(basename "$1") has no line matching /$2/"
-	echo "$n"
-}
-
-# re_quote TEXT: TEXT as an ERE matching itself
-re_quote() {
-	printf '%s' "$1" | sed 's/[][\.*^$+?(){}|/]/\\&/g'
-}
-
-# assert_difference FILE LINE WHAT RECORDED GOT: the replay reported this difference
-assert_difference() {
-	local re
-	re="^!! difference at $(re_quote "$1"):$2: $(re_quote "$3"): recorded $4, got $5\$"
-	assert_out_matches "$re"
-}
-
 # The session recorded: every line goes to Postfix as it was typed.
 SESSION=(-c 'EHLO client.example' -c 'MAIL FROM:<a@example.test>' -c 'RCPT TO:<b@example.test>'
 	-c 'RCPT TO:<reject@example.test>' -c DATA -c 'Subject: replay test' -c ''
