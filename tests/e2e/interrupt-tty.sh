@@ -36,7 +36,7 @@ cat >"$SCRATCH/sleeps.smtpsh" <<'EOF'
 /echo NOT-REACHED-2
 EOF
 
-# interrupt_after WHAT: press Ctrl-C, then the prompt REGEX must be back within 1.5 s
+# ctrl_c: press Ctrl-C; back_within REGEX WHAT: the prompt is back within 1.5 s of it
 T0=0
 ctrl_c() {
 	T0=$(_now_us)
@@ -46,6 +46,14 @@ back_within() {
 	wait_prompt "$1" 3
 	local took=$((($(_now_us) - T0) / 1000))
 	((took < 1500)) || tfail "$2: the prompt took $took ms to come back after Ctrl-C"
+}
+
+# envelope: MAIL and RCPT, each answered
+envelope() {
+	type_line 'MAIL FROM:<a@example.test>'
+	wait_prompt '^127\.0\.0\.1 mail>$' 5
+	type_line 'RCPT TO:<b@example.test>'
+	wait_prompt '^127\.0\.0\.1 rcpt>$' 5
 }
 
 TTY_ENV=(SMTPSH_SECRET=Intr-pw.$RANDOM)
@@ -87,16 +95,13 @@ wait_screen '^-> NOOP$' 3
 wait_prompt '^127\.0\.0\.1 ready>$' 5
 
 # ------------------------------------------------------------------ /send --bdat
-type_line 'MAIL FROM:<a@example.test>'
-wait_prompt '^127\.0\.0\.1 mail>$' 5
-type_line 'RCPT TO:<b@example.test>'
-wait_prompt '^127\.0\.0\.1 rcpt>$' 5
+envelope
 mark
 type_line "/send $BIG --bdat --chunk 65536"
 wait_screen '^-> BDAT 65536$' 5
 sleep 0.3
 ctrl_c
-# the chunk in flight is answered first (1.5 s), then it stops
+# Ctrl-C while the first chunk's reply is awaited: no further chunk goes out
 wait_prompt '^127\.0\.0\.1 ' 5
 since_mark | grep -Eq '^!! stopped after [0-9]+ octets: the server holds an unfinished message; RSET discards it$' ||
 	tfail "/send --bdat: no 'stopped after N octets' line"
@@ -130,10 +135,7 @@ type_line "/connect $HOLD_TARGET"
 wait_prompt '^127\.0\.0\.1 connected>$' 5
 type_line 'EHLO x'
 wait_prompt '^127\.0\.0\.1 ready>$' 5
-type_line 'MAIL FROM:<a@example.test>'
-wait_prompt '^127\.0\.0\.1 mail>$' 5
-type_line 'RCPT TO:<b@example.test>'
-wait_prompt '^127\.0\.0\.1 rcpt>$' 5
+envelope
 mark
 type_line "/send $BIG"
 wait_screen '^<- 354 go ahead$' 5
