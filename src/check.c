@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "dmarc.h"
+#include "maildns.h"
 #include "mtasts.h"
 #include "spf.h"
 #include "util.h"
@@ -60,49 +61,6 @@ const char *check_verdict_name(enum check_verdict v)
 	return v == CHECK_OK ? "ok" : v == CHECK_WARN ? "warn" : "fail";
 }
 
-const char *check_addr_class(const char *addr)
-{
-	unsigned char a[16];
-	int fam;
-
-	if (!spf_ip_parse(addr, &fam, a))
-		return NULL;
-	if (fam == 4) {
-		if (a[0] == 127)
-			return "loopback";
-		if (a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) || (a[0] == 192 && a[1] == 168))
-			return "private";
-		if (a[0] == 0 || (a[0] == 169 && a[1] == 254) || a[0] >= 224)
-			return "not routable";
-		return NULL;
-	}
-	if (memcmp(a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0)
-		return "loopback";
-	if ((a[0] & 0xfe) == 0xfc)
-		return "private";
-	if ((a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || a[0] == 0xff || memcmp(a, "\0\0\0\0\0\0\0\0", 8) == 0)
-		return "not routable";
-	return NULL;
-}
-
-static bool same_addr(const char *x, const char *y)
-{
-	unsigned char a[16], b[16];
-	int fa, fb;
-
-	return spf_ip_parse(x, &fa, a) && spf_ip_parse(y, &fb, b) && fa == fb &&
-		memcmp(a, b, fa == 4 ? 4 : 16) == 0;
-}
-
-static bool same_name(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-
-	la -= la && a[la - 1] == '.';
-	lb -= lb && b[lb - 1] == '.';
-	return la == lb && strncasecmp(a, b, la) == 0;
-}
-
 static void cb(void *ctx, struct dns_answer *a);
 
 static void sub(struct chk *c, enum kind kind, size_t idx, const char *name, uint16_t type)
@@ -143,7 +101,7 @@ static void host_addrs(struct chk *c, size_t hi, const struct dns_answer *a4, co
 			const char *ad = set[s]->rrs[i].addr;
 			char rev[128];
 
-			for (k = 0; k < c->naddrs && !same_addr(c->addrs[k].addr, ad); k++)
+			for (k = 0; k < c->naddrs && !maildns_addr_equal(c->addrs[k].addr, ad); k++)
 				;
 			if (k < c->naddrs)
 				continue;
@@ -222,7 +180,7 @@ static bool host_has(const struct chk *c, size_t hi, const char *addr)
 	set[1] = c->implicit ? &c->aaaa : &h->a6;
 	for (s = 0; s < 2; s++)
 		for (i = 0; set[s]->rcode == 0 && i < set[s]->nrrs; i++)
-			if (same_addr(set[s]->rrs[i].addr, addr))
+			if (maildns_addr_equal(set[s]->rrs[i].addr, addr))
 				return true;
 	return false;
 }
@@ -238,7 +196,7 @@ static void on_ptr(struct chk *c, size_t ai)
 
 		/* a name the check resolved already needs no second query */
 		for (h = 0; h < c->nhosts && !known; h++)
-			if (c->hosts[h].addrs_done && same_name(c->hosts[h].name, name)) {
+			if (c->hosts[h].addrs_done && maildns_same_name(c->hosts[h].name, name)) {
 				known = true;
 				if (host_has(c, h, ad->addr) && !ad->confirmed) {
 					ad->confirmed = true;
@@ -282,7 +240,7 @@ static void cb(void *ctx, struct dns_answer *a)
 		break;
 	case K_FWD:
 		for (i = 0; a->rcode == 0 && i < a->nrrs; i++)
-			if (same_addr(a->rrs[i].addr, c->addrs[q->idx].addr) && !c->addrs[q->idx].confirmed) {
+			if (maildns_addr_equal(a->rrs[i].addr, c->addrs[q->idx].addr) && !c->addrs[q->idx].confirmed) {
 				c->addrs[q->idx].confirmed = true;
 				snprintf(c->addrs[q->idx].by, sizeof(c->addrs[q->idx].by), "%s", a->qname);
 				if (strlen(a->qname) > 1 && a->qname[strlen(a->qname) - 1] == '.')
@@ -386,8 +344,8 @@ static void report_mx(struct chk *c)
 		for (s = 0; s < 2; s++)
 			for (j = 0; set[s]->rcode == 0 && j < set[s]->nrrs; j++, n++) {
 				strbuf_addf(&b, "%s%s", n ? ", " : "", set[s]->rrs[j].addr);
-				if (!cls)
-					cls = check_addr_class(set[s]->rrs[j].addr);
+				if (!cls && maildns_addr_class(set[s]->rrs[j].addr) != MAILDNS_ADDR_PUBLIC)
+					cls = maildns_addr_class_name(maildns_addr_class(set[s]->rrs[j].addr));
 			}
 		if (n == 0 && (failed(set[0], got[0]) || failed(set[1], got[1])))
 			add(r, CHECK_FAIL, "MX %s: address lookup failed: %s", h->name,
@@ -416,7 +374,7 @@ static void report_mx(struct chk *c)
 				size_t k;
 
 				for (k = 0; k < c->naddrs; k++)
-					if (c->addrs[k].host == i && same_addr(c->addrs[k].addr, set[s]->rrs[j].addr))
+					if (c->addrs[k].host == i && maildns_addr_equal(c->addrs[k].addr, set[s]->rrs[j].addr))
 						report_ptr(r, &c->addrs[k]);
 			}
 	}

@@ -47,7 +47,4 @@ struct check_opts {
 bool check_run(const struct check_opts *o, struct check_report *out, struct err *e);
 void check_report_finish(struct check_report *r);
 
-/* Address classes worth a warning on an MX: "loopback", "private", ... or NULL. */
-const char *check_addr_class(const char *addr);
-
 #endif
