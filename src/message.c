@@ -2,6 +2,7 @@
 /* Message text for the wire: line endings, dot-stuffing, the quick test message. */
 #include "message.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,61 +18,95 @@ void msgfilter_init(struct msgfilter *f, bool dot_stuff)
 static void line_end(struct msgfilter *f, struct strbuf *out)
 {
 	strbuf_add(out, "\r\n", 2);
-	f->octets_out += 2;
 	f->lines++;
 	f->at_line_start = true;
 }
 
+/* Is a byte of p[0..len) >= 0x80? Eight at a time: this runs over every
+ * byte of a message that has none. */
+static bool has_high_bit(const char *p, size_t len)
+{
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t acc = 0, w;
+	size_t k = 0;
+
+	for (; k + 8 <= len; k += 8) {
+		memcpy(&w, p + k, 8);
+		acc |= w;
+	}
+	for (; k < len; k++)
+		acc |= (unsigned char)p[k];
+	return (acc & high) != 0;
+}
+
+/*
+ * Input that is already in wire form (CRLF endings, no line starting with
+ * ".") is the common case: it is copied in runs as long as the block, and a
+ * line costs one memchr. Only what needs changing breaks a run.
+ */
 void msgfilter_feed(struct msgfilter *f, const char *in, size_t len, struct strbuf *out)
 {
-	size_t i = 0;
+	size_t i = 0, run, len0 = out->len;
 
 	f->octets_in += len;
 	if (f->pending_cr && len > 0) {
 		f->pending_cr = false;
 		if (in[0] == '\n')
 			i = 1;   /* the LF of a CRLF split across blocks */
+		else
+			f->bare_ends = true;
 	}
+	run = i;   /* in[run..i) is wire form, not copied yet */
 	while (i < len) {
-		size_t run = i;
+		const char *nl, *cr;
+		size_t end, text_end;
 
 		if (f->at_line_start && f->dot_stuff && in[i] == '.') {
+			strbuf_add(out, in + run, i - run);
 			strbuf_add(out, ".", 1);
-			f->octets_out++;
 			f->stuffed++;
+			run = i;
 		}
-		/* Copy the run of ordinary bytes in one go. */
-		while (run < len && in[run] != '\r' && in[run] != '\n') {
-			if ((unsigned char)in[run] >= 0x80)
-				f->eight_bit = true;
-			run++;
-		}
-		if (run > i) {
-			strbuf_add(out, in + i, run - i);
-			f->octets_out += run - i;
-			f->at_line_start = false;
-		}
-		if (run == len)
-			break;
-		if (in[run] == '\r') {
-			if (run + 1 < len && in[run + 1] == '\n') {
-				line_end(f, out);
-				i = run + 2;
-				continue;
-			}
-			if (run + 1 == len) {
-				line_end(f, out);
+		nl = memchr(in + i, '\n', len - i);
+		end = nl ? (size_t)(nl - in) : len;
+		text_end = nl && end > i && in[end - 1] == '\r' ? end - 1 : end;
+		if (!f->eight_bit)
+			f->eight_bit = has_high_bit(in + i, text_end - i);
+		cr = memchr(in + i, '\r', text_end - i);
+		if (cr) {
+			/* A CR not followed by LF ends a line, unless the block ends
+			 * there and the LF comes first in the next. */
+			size_t at = (size_t)(cr - in);
+
+			strbuf_add(out, in + run, at - run);
+			line_end(f, out);
+			if (at + 1 == len)
 				f->pending_cr = true;
-				i = len;
-				continue;
-			}
-			f->bare_ends = true;
-		} else {
-			f->bare_ends = true;
+			else
+				f->bare_ends = true;
+			i = run = at + 1;
+			continue;
 		}
-		line_end(f, out);
-		i = run + 1;
+		if (!nl) {
+			/* the rest of the block starts a line that goes on in the next */
+			f->at_line_start = false;
+			i = len;
+			break;
+		}
+		if (text_end == end) {
+			/* a bare LF */
+			strbuf_add(out, in + run, end - run);
+			line_end(f, out);
+			f->bare_ends = true;
+			i = run = end + 1;
+			continue;
+		}
+		f->lines++;
+		f->at_line_start = true;
+		i = end + 1;
 	}
+	strbuf_add(out, in + run, i - run);
+	f->octets_out += out->len - len0;
 }
 
 void msgfilter_end(struct msgfilter *f, struct strbuf *out)
@@ -79,6 +114,7 @@ void msgfilter_end(struct msgfilter *f, struct strbuf *out)
 	if (!f->at_line_start) {
 		f->bare_ends = f->bare_ends || f->lines > 0;
 		line_end(f, out);
+		f->octets_out += 2;
 	}
 }
 

@@ -126,25 +126,23 @@ out:
 	return st;
 }
 
-/* One BDAT command and its chunk in one write, then its reply. */
-static enum shell_status send_chunk(struct shell *sh, const struct strbuf *chunk, bool last)
+/* One BDAT command and its chunk, then its reply. The chunk goes from the
+ * caller's buffer as it is: a copy per chunk would cost more than the write. */
+static enum shell_status send_chunk(struct shell *sh, const char *data, size_t len, bool last)
 {
 	char cmd[64];
-	struct strbuf wire;
 	enum shell_status st;
 	int replies;
 
-	snprintf(cmd, sizeof(cmd), "BDAT %zu%s", chunk->len, last ? " LAST" : "");
-	shell_emit(sh, RENDER_SENT, "%s", cmd);
-	shell_emit(sh, RENDER_EVENT, "(%zu octets of chunk data)", chunk->len);
-	strbuf_init(&wire);
-	strbuf_addf(&wire, "%s\r\n", cmd);
-	if (chunk->len)
-		strbuf_add(&wire, chunk->s, chunk->len);
-	st = write_raw(sh, wire.s, wire.len);
-	strbuf_finish(&wire);
+	snprintf(cmd, sizeof(cmd), "BDAT %zu%s\r\n", len, last ? " LAST" : "");
+	shell_emit(sh, RENDER_SENT, "%.*s", (int)strlen(cmd) - 2, cmd);
+	shell_emit(sh, RENDER_EVENT, "(%zu octets of chunk data)", len);
+	st = write_raw(sh, cmd, strlen(cmd));
+	if (st == SHELL_OK && len)
+		st = write_raw(sh, data, len);
 	if (st != SHELL_OK)
 		return st;
+	cmd[strlen(cmd) - 2] = '\0';
 	replies = session_line_sent(&sh->sess, cmd);
 	if (replies > 0) {
 		sh->awaiting += replies;
@@ -180,17 +178,13 @@ static enum shell_status send_bdat(struct shell *sh, struct source *src, size_t 
 			msgfilter_feed(&f, buf, n, &out);
 		}
 		if (!eof && out.len >= chunk) {
-			/* Send exactly chunk octets; keep the rest for the next chunk. */
-			struct strbuf head;
-
-			strbuf_init(&head);
-			strbuf_add(&head, out.s, chunk);
-			st = send_chunk(sh, &head, false);
-			strbuf_finish(&head);
+			/* Send exactly chunk octets; keep the rest (at most what line
+			 * endings added) for the next chunk. */
+			st = send_chunk(sh, out.s, chunk, false);
 			memmove(out.s, out.s + chunk, out.len - chunk);
 			out.len -= chunk;
 		} else {
-			st = send_chunk(sh, &out, true);
+			st = send_chunk(sh, out.s, out.len, true);
 			strbuf_reset(&out);
 		}
 		if (st == SHELL_OK && !eof && interrupt_pending())
