@@ -2,6 +2,7 @@
 /* OpenSSL objects kept between handshakes: the cached SSL_CTX and the socket BIO method. */
 #include "tls_int.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/x509.h>
 
 #include "util.h"
 
@@ -205,6 +207,38 @@ out:
 	SSL_CTX_free(ctx);
 	return ret;
 }
+/*
+ * The system's hashed certificate directory, when it is one and no
+ * SSL_CERT_FILE asks for a bundle: OpenSSL then reads a CA certificate only
+ * when a chain needs it, where the default paths parse the whole bundle
+ * (some 20 ms) at every start. NULL: use the default paths.
+ */
+static const char *tlsc_hashed_cert_dir(void)
+{
+	const char *dir = getenv(X509_get_default_cert_dir_env());
+	struct dirent *d;
+	DIR *dp;
+	bool hashed = false;
+
+	if (getenv(X509_get_default_cert_file_env()))
+		return NULL;
+	if (!dir || !*dir)
+		dir = X509_get_default_cert_dir();
+	/* SSL_CERT_DIR may list several: leave that to the default paths */
+	if (strchr(dir, ':'))
+		return NULL;
+	dp = opendir(dir);
+	if (!dp)
+		return NULL;
+	while (!hashed && (d = readdir(dp))) {
+		size_t n = strspn(d->d_name, "0123456789abcdef");
+
+		hashed = n == 8 && d->d_name[8] == '.' && d->d_name[9] >= '0' && d->d_name[9] <= '9';
+	}
+	closedir(dp);
+	return hashed ? dir : NULL;
+}
+
 
 SSL_CTX *tlsc_ctx_get(const struct tlsc_opts *o, bool need_store, struct err *e)
 {
@@ -234,10 +268,13 @@ SSL_CTX *tlsc_ctx_get(const struct tlsc_opts *o, bool need_store, struct err *e)
 		tlsc_cache.store_loaded = false;
 	}
 	if (need_store && !tlsc_cache.store_loaded) {
+		const char *dir;
 		int ok;
 
 		if (o->ca_file || o->ca_path) {
 			ok = SSL_CTX_load_verify_locations(tlsc_cache.ctx, o->ca_file, o->ca_path);
+		} else if ((dir = tlsc_hashed_cert_dir())) {
+			ok = SSL_CTX_load_verify_dir(tlsc_cache.ctx, dir);
 		} else {
 			ok = SSL_CTX_set_default_verify_paths(tlsc_cache.ctx);
 		}

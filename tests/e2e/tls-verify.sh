@@ -73,6 +73,34 @@ run_smtpsh --ca-file "$C/root.pem" --tls-verify --tls-verify-name mx1.example.te
 assert_rc 0
 assert_out_matches '^\*\* TLS .* verified, name mx1\.example\.test ok, '
 
+# ---- the system's trust store: a hashed directory, read as chains need it, or a bundle ----
+unset SSL_CERT_DIR SSL_CERT_FILE
+mkdir "$SCRATCH/certdir" "$SCRATCH/unhashed"
+cp "$C/root.pem" "$SCRATCH/certdir/"
+cp "$C/root.pem" "$SCRATCH/unhashed/"
+openssl rehash "$SCRATCH/certdir" 2>/dev/null || c_rehash "$SCRATCH/certdir" >/dev/null
+ls "$SCRATCH/certdir" | grep -Eq '^[0-9a-f]{8}\.0$' || _die "openssl rehash made no hashed name"
+trusted() {
+	assert_rc 0
+	assert_out_matches '^\*\* TLS TLSv1\.[23] .* verified, name 127\.0\.0\.1 ok, '
+	assert_out_matches '^<~ 221 '
+}
+export SSL_CERT_DIR=$SCRATCH/certdir
+run_smtpsh --tls-verify -c 'EHLO x' -c STARTTLS -c 'EHLO y' -c QUIT "127.0.0.1:$PF_PORT"
+trusted
+# a directory without hashed names is no store of that kind: the default paths are used
+export SSL_CERT_DIR=$SCRATCH/unhashed
+run_smtpsh --tls-verify -c 'EHLO x' -c STARTTLS -c 'EHLO y' -c QUIT "127.0.0.1:$PF_PORT"
+refused 'unable to get local issuer certificate'
+unset SSL_CERT_DIR
+export SSL_CERT_FILE=$C/root.pem
+run_smtpsh --tls-verify -c 'EHLO x' -c STARTTLS -c 'EHLO y' -c QUIT "127.0.0.1:$PF_PORT"
+trusted
+unset SSL_CERT_FILE
+# the machine's own store does not know the test CA
+run_smtpsh --tls-verify -c 'EHLO x' -c STARTTLS -c 'EHLO y' -c QUIT "127.0.0.1:$PF_PORT"
+refused 'unable to get local issuer certificate'
+
 # ---- /set tls-verify off: report, do not refuse ----
 run_smtpsh --ca-file "$C/root.pem" --tls-verify -c '/set tls-verify off' -c 'EHLO x' -c STARTTLS \
 	-c 'EHLO y' -c QUIT "127.0.0.1:$EXPIRED"
