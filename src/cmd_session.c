@@ -347,6 +347,7 @@ enum shell_status cmd_sleep(struct shell *sh, int argc, char **argv)
 			return SHELL_INTERRUPTED;
 		if (left <= 0)
 			return SHELL_OK;
+		before_wait();
 		rc = poll(&pfd, pfd.fd >= 0 ? 1 : 0, (int)left);
 		if (rc < 0 && errno == EINTR)
 			continue;
@@ -444,6 +445,9 @@ enum shell_status cmd_send(struct shell *sh, int argc, char **argv)
 			return SHELL_USAGE;
 		}
 	}
+	/* The message file may be a pipe whose writer is not there yet. */
+	if (path)
+		before_wait();
 	return shell_send_message(sh, path, bdat, (size_t)chunk);
 }
 

@@ -362,6 +362,8 @@ static void dns_run_once(struct dns *d)
 	fds = xcalloc(n ? n : 1, sizeof(*fds));
 	n = dns_pollfds(d, fds, n);
 	/* After a Ctrl-C, dns_process() ends every query at once: do not wait. */
+	if (!interrupt_pending())
+		before_wait();
 	rc = interrupt_pending() ? 0 : poll(fds, n, dns_timeout_ms(d));
 	if (rc < 0 && errno != EINTR) {
 		/* cannot wait: let the timers run out rather than spin */

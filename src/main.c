@@ -509,6 +509,7 @@ int main(int argc, char **argv)
 			rc = usage_error("%s", "--replay runs the transcript's lines: no -c or -f with it");
 			goto out;
 		}
+		output_start(&out);
 		sh.out = output_line;
 		sh.out_ctx = &out;
 		if (isatty(STDIN_FILENO))
@@ -516,6 +517,7 @@ int main(int argc, char **argv)
 		rc = replay_run(&sh, replay_path, tp, replay_msgs, nreplay_msgs);
 		shell_transcript_close(&sh);
 		sh.out = NULL;
+		output_stop(&out);
 	} else if (nsrc == 0 && isatty(STDIN_FILENO)) {
 		struct cli_opts co = { .color = render_color_enabled(color, STDOUT_FILENO) };
 		char *hist = no_history ? NULL : history_path ? xstrdup(history_path) : cli_history_path_dup();
@@ -531,11 +533,13 @@ int main(int argc, char **argv)
 			src[0].text = "-";
 			nsrc = 1;
 		}
+		output_start(&out);
 		sh.out = output_line;
 		sh.out_ctx = &out;
 		rc = script_run(&sh, tp, src, nsrc);
 		shell_transcript_close(&sh);
 		sh.out = NULL;
+		output_stop(&out);
 	}
 out:
 	shell_finish(&sh);

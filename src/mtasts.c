@@ -491,6 +491,7 @@ static bool fetch_one(struct mtasts_fetch *f, struct transport *tr, const struct
 					timeout_ms / 1000, (timeout_ms % 1000) / 100);
 				return false;
 			}
+			before_wait();
 			poll(&pfd, 1, (int)left);
 			continue;
 		}

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "interrupt.h"
 #include "util.h"
@@ -128,7 +129,9 @@ static void record_failure(struct shell *sh, enum shell_status st, const char *w
 		sh->batch_stop = true;
 }
 
-static void run_line(struct shell *sh, const char *raw, const char *where, long lineno)
+/* live: the input may keep smtpsh waiting between lines (a pipe, a terminal), as
+ * opposed to -c lines and regular files, which run through without a pause. */
+static void run_line(struct shell *sh, const char *raw, const char *where, long lineno, bool live)
 {
 	enum shell_status st;
 	struct err e;
@@ -144,7 +147,14 @@ static void run_line(struct shell *sh, const char *raw, const char *where, long 
 		record_failure(sh, SHELL_USAGE, where, lineno);
 		return;
 	}
-	shell_poll_now(sh);
+	/* Show what the server sent meanwhile (an idle 421, say) before this line acts.
+	 * A line that /pipeline only queues neither sends nor shows anything, so from
+	 * input that never pauses the look can wait for the next line that does: a poll
+	 * per queued line was most of the system calls of a long /pipeline. Only a
+	 * reply still owed could change how a line is taken (a 354 starts message text);
+	 * anything else arriving can only be shown. */
+	if (live || sh->sess.npending > 0 || !shell_queues_line(sh, line))
+		shell_poll_now(sh);
 	sh->failed_verb[0] = '\0';
 	st = shell_exec_line(sh, line);
 	free(line);
@@ -169,12 +179,21 @@ static void run_stream(struct shell *sh, FILE *fp, const char *name)
 	size_t cap = 0;
 	ssize_t n;
 	long lineno = 0;
+	struct stat st;
+	bool live = fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode);
 
-	while (!sh->batch_stop && (n = getline(&line, &cap, fp)) >= 0) {
+	for (;;) {
+		if (sh->batch_stop)
+			break;
+		/* The next line of a pipe or a terminal may be a while coming. */
+		if (live)
+			before_wait();
+		if ((n = getline(&line, &cap, fp)) < 0)
+			break;
 		lineno++;
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
-		run_line(sh, line, name, lineno);
+		run_line(sh, line, name, lineno, live);
 	}
 	free(line);
 }
@@ -190,6 +209,7 @@ enum shell_status script_source_file(struct shell *sh, const char *path)
 			SOURCE_DEPTH_MAX);
 		return SHELL_USAGE;
 	}
+	before_wait();   /* opening a FIFO waits for its writer */
 	fp = fopen(path, "r");
 	if (!fp) {
 		shell_emit(sh, RENDER_ERROR, "cannot open %s: %s", path, strerror(errno));
@@ -222,7 +242,10 @@ static void linger_for_close(struct shell *sh)
 		struct pollfd pfd = { .fd = shell_fd(sh), .events = POLLIN };
 		int64_t left = until - now_ms();
 
-		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+		if (left <= 0)
+			break;
+		before_wait();
+		if (poll(&pfd, 1, (int)left) <= 0)
 			break;
 		shell_io(sh);
 	}
@@ -249,12 +272,13 @@ int script_run(struct shell *sh, const struct target *target, const struct scrip
 
 		switch (src[i].kind) {
 		case SCRIPT_LINE:
-			run_line(sh, src[i].text, NULL, ++cline);
+			run_line(sh, src[i].text, NULL, ++cline, false);
 			break;
 		case SCRIPT_STDIN:
 			run_stream(sh, stdin, "stdin");
 			break;
 		case SCRIPT_FILE:
+			before_wait();   /* opening a FIFO waits for its writer */
 			fp = fopen(src[i].text, "r");
 			if (!fp) {
 				shell_emit(sh, RENDER_ERROR, "cannot open %s: %s", src[i].text, strerror(errno));

@@ -401,6 +401,7 @@ enum shell_status shell_wait(struct shell *sh)
 		}
 		if (left == 0)
 			return shell_timed_out(sh);
+		before_wait();
 		rc = poll(&pfd, 1, left);
 		if (rc < 0 && errno == EINTR)
 			continue;
@@ -609,20 +610,28 @@ enum shell_status shell_send_smtp(struct shell *sh, const char *line)
 
 bool shell_in_text(const struct shell *sh)
 {
-	size_t i;
-	bool body = false;
-
 	if (shell_in_data(sh) || shell_in_chunk(sh))
 		return true;
-	if (!sh->pipelining)
-		return false;
-	for (i = 0; i < sh->nqueue; i++) {
-		if (body)
-			body = strcmp(sh->queue[i], ".") != 0;
-		else
-			body = str_iprefix(sh->queue[i], "DATA") && sh->queue[i][4] == '\0';
-	}
-	return body;
+	return sh->pipelining && sh->nqueue > 0 && sh->queue_in_text;
+}
+
+/* Append a line to the /pipeline queue, keeping queue_in_text up to date: after a
+ * queued DATA, every line is message text up to the "." that ends it. Kept per line
+ * rather than found by walking the queue, which made queueing quadratic. */
+static void queue_push(struct shell *sh, const char *line)
+{
+	bool text = sh->nqueue > 0 && sh->queue_in_text;
+
+	/* The capacity is nqueue rounded up to a power of two, so it needs no field of
+	 * its own that the code emptying the queue (sending, cancelling) would have to
+	 * reset: it grows when nqueue is 0 or a power of two. */
+	if ((sh->nqueue & (sh->nqueue - 1)) == 0)
+		sh->queue = xrealloc(sh->queue, sizeof(char *) * (sh->nqueue ? 2 * sh->nqueue : 1));
+	sh->queue[sh->nqueue++] = xstrdup(line);
+	if (text)
+		sh->queue_in_text = strcmp(line, ".") != 0;
+	else
+		sh->queue_in_text = str_iprefix(line, "DATA") && line[4] == '\0';
 }
 
 bool shell_in_chunk(const struct shell *sh)
@@ -630,17 +639,23 @@ bool shell_in_chunk(const struct shell *sh)
 	return sh->tr && sh->bdat_left > 0;
 }
 
+bool shell_queues_line(const struct shell *sh, const char *line)
+{
+	if (shell_in_data(sh) || shell_in_chunk(sh))
+		return false;
+	/* "/pipeline end" and "/pipeline cancel" are recognised even after a queued
+	 * DATA, so a queue missing its "." can still be sent or dropped. */
+	return sh->pipelining && strcmp(line, "/pipeline end") != 0 && strcmp(line, "/pipeline cancel") != 0 &&
+		(shell_in_text(sh) || !(line[0] == '/' && line[1] != '/'));
+}
+
 enum shell_status shell_exec_line(struct shell *sh, const char *line)
 {
 	if (shell_in_data(sh) || shell_in_chunk(sh))
 		return shell_send_smtp(sh, line);
-	/* "/pipeline end" and "/pipeline cancel" are recognised even after a queued
-	 * DATA, so a queue missing its "." can still be sent or dropped. */
-	if (sh->pipelining && strcmp(line, "/pipeline end") != 0 && strcmp(line, "/pipeline cancel") != 0 &&
-			(shell_in_text(sh) || !(line[0] == '/' && line[1] != '/'))) {
+	if (shell_queues_line(sh, line)) {
 		/* Queued until /pipeline end sends them in one write. */
-		sh->queue = xrealloc(sh->queue, sizeof(char *) * (sh->nqueue + 1));
-		sh->queue[sh->nqueue++] = xstrdup(line[0] == '/' && line[1] == '/' && !shell_in_text(sh) ? line + 1 : line);
+		queue_push(sh, line[0] == '/' && line[1] == '/' && !shell_in_text(sh) ? line + 1 : line);
 		return SHELL_OK;
 	}
 	if (line[0] == '/' && line[1] == '/')

@@ -108,6 +108,10 @@ struct shell {
 	bool pipelining;
 	char **queue;
 	size_t nqueue;
+	/* The queue ends inside message text (after a DATA, before its "."); set as
+	 * each line is queued, meaningless while nqueue is 0, so code that empties the
+	 * queue need not reset it. */
+	bool queue_in_text;
 	/* The text of each command awaiting its reply (for matching pipelined replies). */
 	char *sent_line[SESSION_MAX_PENDING];
 	bool show_answers;            /* name the command each reply answers */
@@ -174,6 +178,8 @@ enum shell_status shell_send_secret(struct shell *sh, const char *line, const ch
 enum shell_status shell_send_group(struct shell *sh, char **lines, size_t n);
 /* Message text is being typed: DATA mode, or queued after DATA in /pipeline. */
 bool shell_in_text(const struct shell *sh);
+/* shell_exec_line() would put line in the /pipeline queue rather than run it now. */
+bool shell_queues_line(const struct shell *sh, const char *line);
 /* Lines of chunk data are expected after a BDAT typed by hand. */
 bool shell_in_chunk(const struct shell *sh);
 

@@ -26,11 +26,13 @@ static void secret_free(char *s)
 /* The first line of a file, without its line ending. */
 static char *read_secret_file(struct shell *sh, const char *path)
 {
-	FILE *fp = fopen(path, "r");
+	FILE *fp;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 
+	before_wait();   /* the file may be a pipe, from a password manager say */
+	fp = fopen(path, "r");
 	if (!fp) {
 		shell_emit(sh, RENDER_ERROR, "/auth: cannot open %s: %s", path, strerror(errno));
 		return NULL;

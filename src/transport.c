@@ -76,6 +76,7 @@ static int connect_one(const struct sockaddr *sa, socklen_t len, int timeout_ms,
 	}
 	pfd.fd = fd;
 	pfd.events = POLLOUT;
+	before_wait();
 	/* EINTR is not retried: Ctrl-C during a connect means give up on it. */
 	rc = interrupt_pending() ? -1 : poll(&pfd, 1, timeout_ms);
 	if (rc < 0 && interrupt_pending())
@@ -136,6 +137,7 @@ static struct transport *connect_unix(const struct target *tg, transport_attempt
 	if (cb)
 		cb(ctx, TRANSPORT_TRYING, tg->path, "", NULL);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	before_wait();   /* a blocking connect: it waits while the listener's backlog is full */
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || !set_nonblock(fd)) {
 		int saved = errno;
 
@@ -169,6 +171,7 @@ struct transport *transport_connect(const struct target *tg, enum transport_fami
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_family = family == TRANSPORT_V4 ? AF_INET : family == TRANSPORT_V6 ? AF_INET6 : AF_UNSPEC;
 	hints.ai_flags = AI_NUMERICSERV;
+	before_wait();   /* the lookup may ask DNS servers */
 	rc = getaddrinfo(tg->host, tg->port, &hints, &res);
 	if (rc != 0) {
 		err_set(e, ERR_DNS, "cannot resolve %s: %s", tg->host, gai_strerror(rc));
@@ -315,8 +318,11 @@ bool transport_send(struct transport *t, const char *data, size_t len, int timeo
 {
 	int64_t deadline = now_ms() + timeout_ms;
 
-	if (t->tls)
+	if (t->tls) {
+		/* The TLS layer waits for room in the socket on its own. */
+		before_wait();
 		return tlsc_write(t->tls, data, len, timeout_ms, e);
+	}
 	while (len > 0) {
 		ssize_t n = send(t->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 
@@ -333,6 +339,8 @@ bool transport_send(struct transport *t, const char *data, size_t len, int timeo
 
 			if (interrupt_pending())
 				return err_set(e, ERR_CONN, "writing interrupted");
+			if (left > 0)
+				before_wait();
 			if (left <= 0 || poll(&pfd, 1, (int)left) == 0)
 				return err_set(e, ERR_TIMEOUT, "server did not take data within %d s",
 					timeout_ms / 1000);
@@ -350,6 +358,7 @@ bool transport_start_tls(struct transport *t, const char *host, const struct tls
 		return err_set(e, ERR_TLS, "TLS is already active on this connection");
 	if (t->end != t->start)
 		return err_set(e, ERR_INTERNAL, "plaintext bytes still buffered before the TLS handshake");
+	before_wait();   /* the handshake waits for the server */
 	t->tls = tlsc_start(t->fd, host, opts, timeout_ms, e);
 	return t->tls != NULL;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Small helpers: allocation, growable strings, time, string tests. */
+/* Small helpers: allocation, growable strings, time, string tests, the wait hook. */
 #include "util.h"
 
 #include <ctype.h>
@@ -10,10 +10,27 @@
 #include <strings.h>
 #include <time.h>
 
+static void (*wait_hook)(void *ctx);
+static void *wait_hook_ctx;
+
+void before_wait_set(void (*fn)(void *ctx), void *ctx)
+{
+	wait_hook = fn;
+	wait_hook_ctx = ctx;
+}
+
+void before_wait(void)
+{
+	if (wait_hook)
+		wait_hook(wait_hook_ctx);
+}
+
 static void oom(void)
 {
 	/* Core modules do not print; running out of memory is the one exception
-	 * because there is nothing left to report it with. */
+	 * because there is nothing left to report it with. What was shown goes
+	 * out first (abort() flushes nothing), in order with the message. */
+	before_wait();
 	fputs("smtpsh: out of memory\n", stderr);
 	abort();
 }

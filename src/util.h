@@ -37,6 +37,13 @@ char *strbuf_steal(struct strbuf *b);
 /* Monotonic milliseconds. */
 int64_t now_ms(void);
 
+/* Core code calls before_wait() right before it may block: a poll on the network, a
+ * /sleep, input that may not be there yet. The front end registers a hook there that
+ * flushes its buffered output, so what was shown is out while smtpsh waits (and if it
+ * is killed there). Without a hook it does nothing. */
+void before_wait_set(void (*fn)(void *ctx), void *ctx);
+void before_wait(void);
+
 bool str_iprefix(const char *s, const char *prefix);
 /* Copy the first whitespace-delimited word of s, upper-cased, into out. */
 void str_first_word_upper(const char *s, char *out, size_t outlen);
