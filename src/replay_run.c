@@ -14,9 +14,10 @@
 #include "tls_crypto.h"
 #include "util.h"
 
-/* The largest chunk /send --chunk takes: a transcript (anyone's) cannot make the
- * replay hold more of a message file in memory than /send would. */
-#define REPLAY_CHUNK_MAX ((size_t)1 << 30)
+/* The largest chunk a replay sends. A recording of one big chunk (BDAT LAST of
+ * a whole message) would otherwise have the replay hold the message in memory,
+ * and a transcript may be anyone's: memory stays flat, the chunks get smaller. */
+#define REPLAY_CHUNK_MAX ((size_t)16 << 20)
 
 /* The header names the target as target_spec() writes it ("smtps://host:465",
  * "host:25", "unix:/path"); older transcripts as "host port 25". */

@@ -238,6 +238,7 @@ assert_out_contains '** replay: 8 lines sent, every reply code as recorded'
 assert_out_not_contains 'difference'
 assert_out_not_contains 'unsolicited'
 assert_elapsed_lt 5
+
 wait_fake
 # the log of each session, ending at its CLOSED
 mapfile -t S < <("$PYTHON" -c '
@@ -285,5 +286,30 @@ assert_rc 0
 assert_out_contains "!! warning: $RECB records no message sent from a file: --replay-message $M1 is not used"
 assert_out_contains '** replay: 8 lines sent, every reply code as recorded'
 assert_pflog_not_contains 'replay-first@'
+
+# ------------------------------------------------------------------ a recorded 40 MB chunk
+# A whole message recorded as one BDAT chunk: the replay sends it in chunks of at most
+# 16 MiB, so its memory stays flat whatever size the transcript names.
+BIGM=$SCRATCH/big.eml
+{
+	printf 'Subject: one big chunk\r\n\r\n'
+	seq -f 'line %08g of a message sent as a single BDAT chunk, forty octets and more' 1 500000 |
+		sed 's/$/\r/'
+} >"$BIGM"
+start_fake simple.scn --connections 2
+RECC=$SCRATCH/one-chunk.txt
+run_smtpsh --transcript "$RECC" -c 'EHLO client.example' -c 'MAIL FROM:<a@example.test>' \
+	-c 'RCPT TO:<b@example.test>' -c "/send $BIGM --bdat --chunk 100000000" -c '/expect 250' \
+	-c QUIT "$FAKE_TARGET"
+assert_rc 0
+assert_out_matches '^-> BDAT [0-9]{8} LAST$'
+run_smtpsh_rss --timeout 20 --replay "$RECC" --replay-message "$BIGM"
+assert_rc 0
+assert_out_contains '** replay: 4 lines and 1 message sent, every reply code as recorded'
+((PEAK_RSS_KB < 32 * 1024)) ||
+	fail "the replay of a 40 MB chunk peaked at ${PEAK_RSS_KB} KiB: it held the chunk whole"
+wait_fake
+[[ $(grep -c '^BDAT 16777216$' "$FAKE_LOG") -ge 2 ]] ||
+	fail "the replay did not send 16 MiB chunks: $(grep '^BDAT' "$FAKE_LOG" | tr '\n' ' ')"
 
 pass
