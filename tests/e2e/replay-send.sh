@@ -21,6 +21,7 @@
 # hand replays with its chunk data and compares its reply after the data. Against a Postfix
 # with a small message_size_limit, the message's end is a difference (552) for DATA and for
 # BDAT, reported as "difference at FILE:LINE: /send FILE[ --bdat]: recorded 250, got 552".
+# A 40 MB message recorded as one BDAT chunk replays in chunks of 16 MiB, under 32 MiB RSS.
 source "$(dirname "$0")/lib.sh"
 
 for v in $(compgen -v SMTPSH_REDACTED_); do
